@@ -1,0 +1,95 @@
+"""Application factory: `create_app(config)` builds the whole feed server.
+
+Every resource lives in a cleanup context (create, yield, dispose), in the
+order the others need them: database first, then the shared HTTP client, then
+the subsystems that use both.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+import aiohttp_jinja2
+import jinja2
+from aiohttp import web
+from aiohttp_session import setup as setup_session
+from aiohttp_session.cookie_storage import EncryptedCookieStorage
+from cryptography.fernet import Fernet
+
+from . import __version__, api, auth, feeds, lti, sync
+from .config import Config
+from .crypto import TokenCipher, derive_fernet_key
+from .middlewares import error_middleware, security_headers_middleware
+from .store.db import create_engine, make_sessionmaker, migrate
+from .store.institutions import sync_institutions
+from .typedefs import cipher_key, config_key, db_key, engine_key, http_key
+from .views import setup_routes
+
+__all__ = ["create_app", "SESSION_COOKIE"]
+
+_LOGGER = logging.getLogger(__name__)
+WEB_DIR = Path(__file__).with_name("web")
+SESSION_COOKIE = "muffin_session"
+USER_AGENT = f"HomeworkMuffin/{__version__} (+https://github.com/homework-muffin)"
+# Canvas calls get a total deadline; connect is short so a dead host fails fast.
+HTTP_TIMEOUT = aiohttp.ClientTimeout(total=30, connect=10, sock_read=20)
+
+
+async def _database(app: web.Application) -> AsyncIterator[None]:
+    config = app[config_key]
+    engine = create_engine(config.server.database)
+    await migrate(engine)
+    app[engine_key] = engine
+    app[db_key] = make_sessionmaker(engine)
+    await sync_institutions(app[db_key], config.institutions)
+    yield
+    await engine.dispose()
+
+
+async def _http_client(app: web.Application) -> AsyncIterator[None]:
+    # One session for all outbound traffic; redirects are opted into per call.
+    async with aiohttp.ClientSession(timeout=HTTP_TIMEOUT, headers={"User-Agent": USER_AGENT}) as session:
+        app[http_key] = session
+        yield
+
+
+def create_app(config: Config) -> web.Application:
+    app = web.Application(
+        middlewares=[security_headers_middleware, error_middleware],
+        client_max_size=1024 * 1024,
+    )
+    app[config_key] = config
+    app[cipher_key] = TokenCipher(config.server.secret_keys, purpose="canvas-tokens")
+    app.cleanup_ctx.append(_database)
+    app.cleanup_ctx.append(_http_client)
+
+    # Session cookie: HttpOnly, SameSite=Lax, Secure behind https. Its key is
+    # derived from the newest secret only (aiohttp-session takes one Fernet),
+    # so rotating MUFFIN_SECRET_KEY signs students out but loses no data.
+    session_key = derive_fernet_key(config.server.secret_keys[0], "session-cookie")
+    setup_session(app, EncryptedCookieStorage(
+        Fernet(session_key),
+        cookie_name=SESSION_COOKIE,
+        httponly=True,
+        samesite="Lax",
+        secure=config.server.secure_cookies,
+        max_age=60 * 60 * 24 * 30,
+    ))
+    aiohttp_jinja2.setup(
+        app,
+        loader=jinja2.FileSystemLoader(WEB_DIR / "templates"),
+        autoescape=jinja2.select_autoescape(["html"]),
+        context_processors=[aiohttp_jinja2.request_processor],
+    )
+    setup_routes(app, WEB_DIR / "static")
+    # Subsystems register their own routes and background tasks; order matters
+    # only for cleanup: sync stops before the HTTP client and database close.
+    auth.setup(app)
+    feeds.setup(app)
+    api.setup(app)
+    lti.setup(app)
+    sync.setup(app)
+    return app

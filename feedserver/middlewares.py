@@ -1,0 +1,66 @@
+"""Error pages, problem JSON, and security headers, in one place."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+import aiohttp_jinja2
+from aiohttp import web
+
+from .logs import route_label
+from .problems import ProblemError, problem_response
+
+__all__ = ["error_middleware", "security_headers_middleware", "is_api_request"]
+
+_LOGGER = logging.getLogger(__name__)
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def is_api_request(request: web.Request) -> bool:
+    return request.path.startswith(("/api/", "/admin/api/")) or request.path == "/api"
+
+
+def _error_page(request: web.Request, status: int, title: str, message: str) -> web.Response:
+    if is_api_request(request):
+        return problem_response(status, f"http-{status}", title, message)
+    return aiohttp_jinja2.render_template(
+        "error.html", request, {"title": title, "message": message, "status": status}, status=status
+    )
+
+
+@web.middleware
+async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except ProblemError as exc:
+        return exc.response()
+    except web.HTTPException as exc:
+        # Redirects and successful exceptions pass through; errors get our page.
+        # Redirects pass through, and so do errors whose handler built a body.
+        if exc.status < 400 or exc.content_type != "text/plain":
+            raise
+        default_text = f"{exc.status}: {exc.reason}"
+        message = "" if exc.text in (None, default_text) else exc.text
+        return _error_page(request, exc.status, exc.reason, message or "There is nothing here.")
+    except Exception:
+        # No exception text reaches the client: it may hold URLs or tokens.
+        _LOGGER.exception("unhandled error in %s %s", request.method, route_label(request))
+        return _error_page(request, 500, "Something went wrong", "The error has been logged. Please try again.")
+
+
+@web.middleware
+async def security_headers_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    response = await handler(request)
+    headers = response.headers
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    # Feed URLs and OAuth callbacks carry secrets: never leak them in Referer.
+    headers.setdefault("Referrer-Policy", "no-referrer")
+    if response.content_type == "text/html":
+        headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+        )
+        headers.setdefault("X-Frame-Options", "DENY")
+    return response

@@ -1,0 +1,381 @@
+"""The sandbox's data: schools, developer keys, people, courses and coursework.
+
+Plain dataclasses, no HTTP and no clock: every function that depends on "now"
+takes it as an argument.  One `SandboxWorld` holds both schools so that one
+student can be enrolled at two of them (the demo shows that); each sandbox app
+serves one school's slice of it.  `SandboxWorld.seeded` builds the realistic
+semester in `seed.py`.
+
+All datetimes are timezone-aware UTC; local wall-clock rules (a 23:59 due date
+is "all day") are applied with the course's IANA time zone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+AssignmentKind = Literal[
+    "essay", "problem_set", "quiz", "discussion", "lab", "exam", "reading"
+]
+EnrollmentType = Literal["StudentEnrollment", "TeacherEnrollment"]
+SubmissionState = Literal["submitted", "graded", "unsubmitted", "pending_review"]
+
+
+@dataclass
+class DeveloperKey:
+    """A Canvas API developer key as one school sees it.
+
+    An inherited (Instructure-made) key appears in every school with the same
+    `client_id` and secret; `enabled` is that school's On/Off binding.
+    """
+
+    client_id: str
+    client_secret: str
+    name: str
+    enabled: bool
+    #: Exact redirect URIs the key accepts (DeveloperKey#redirect_uris).
+    redirect_uris: list[str] = field(default_factory=list)
+    #: Canvas's legacy single `redirect_uri`: any URI on this host or one of
+    #: its subdomains is accepted, whatever the port or path.
+    legacy_redirect_uri: str | None = None
+    inherited: bool = False
+    #: Scopes the key enforces; only meaningful when `require_scopes`.
+    scopes: list[str] = field(default_factory=list)
+    require_scopes: bool = False
+    #: "Allow Include Parameters": scoped tokens silently drop include[] without it.
+    allow_includes: bool = True
+    #: Keys made since Oct 2015 issue 1-hour tokens plus a refresh token.
+    auto_expire_tokens: bool = True
+
+
+@dataclass
+class Term:
+    id: int
+    name: str
+    start_at: datetime
+    end_at: datetime
+
+
+@dataclass
+class School:
+    """One Canvas root account on its own host."""
+
+    slug: str
+    name: str
+    time_zone: str
+    shard: int
+    term: Term
+    keys: list[DeveloperKey] = field(default_factory=list)
+
+    def key(self, client_id: str) -> DeveloperKey | None:
+        return next((k for k in self.keys if k.client_id == client_id), None)
+
+    @property
+    def school_key(self) -> DeveloperKey:
+        """The key this school's admins made themselves (first non-inherited)."""
+        return next(k for k in self.keys if not k.inherited and not k.require_scopes)
+
+    @property
+    def inherited_key(self) -> DeveloperKey:
+        return next(k for k in self.keys if k.inherited)
+
+
+@dataclass
+class User:
+    id: int
+    school: str
+    name: str
+    sortable_name: str
+    short_name: str
+    login_id: str
+    email: str
+    time_zone: str
+    locale: str
+    #: Secret part of the user's Canvas calendar feed URL (user_<uuid>.ics).
+    feed_uuid: str
+    shard: int
+
+    @property
+    def global_id(self) -> int:
+        # Canvas global ids are shard_id * 10**13 + local id.
+        return self.shard * 10**13 + self.id
+
+
+@dataclass
+class Course:
+    id: int
+    school: str
+    name: str
+    course_code: str
+    time_zone: str
+    term_id: int
+    uuid: str
+
+
+@dataclass
+class Enrollment:
+    id: int
+    user_id: int
+    course_id: int
+    type: EnrollmentType
+    state: Literal["active", "invited", "completed"] = "active"
+
+
+@dataclass
+class Assignment:
+    id: int
+    course_id: int
+    name: str
+    kind: AssignmentKind
+    description: str | None
+    submission_types: list[str]
+    points_possible: float | None
+    due_at: datetime | None
+    unlock_at: datetime | None
+    lock_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    position: int
+    workflow_state: Literal["published", "unpublished", "deleted"] = "published"
+    quiz_id: int | None = None
+    #: Minutes; quizzes only.
+    time_limit: int | None = None
+    discussion_topic_id: int | None = None
+    all_day: bool = False
+    all_day_date: date | None = None
+
+    @property
+    def published(self) -> bool:
+        return self.workflow_state == "published"
+
+
+@dataclass
+class AssignmentOverride:
+    """An ADHOC (student-list) override: these students get other dates."""
+
+    id: int
+    assignment_id: int
+    student_ids: list[int]
+    title: str
+    due_at: datetime | None
+    unlock_at: datetime | None = None
+    lock_at: datetime | None = None
+    all_day: bool = False
+    all_day_date: date | None = None
+
+
+@dataclass
+class Submission:
+    id: int
+    assignment_id: int
+    user_id: int
+    workflow_state: SubmissionState
+    submitted_at: datetime | None = None
+    score: float | None = None
+    excused: bool = False
+    graded_at: datetime | None = None
+    attempt: int | None = None
+
+
+@dataclass
+class CalendarEvent:
+    """A plain course calendar event (office hours, review sessions)."""
+
+    id: int
+    course_id: int
+    title: str
+    description: str | None
+    start_at: datetime
+    end_at: datetime
+    location_name: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+def all_day_fields(due_at: datetime | None, time_zone: str) -> tuple[bool, date | None]:
+    """Canvas flags a due date at 23:59 or 00:00 local as all-day (assignment.rb)."""
+    if due_at is None:
+        return False, None
+    local = due_at.astimezone(ZoneInfo(time_zone))
+    if (local.hour, local.minute) in ((23, 59), (0, 0)):
+        return True, local.date()
+    return False, None
+
+
+def utc_at(day: date, hour: int, minute: int, time_zone: str) -> datetime:
+    """The UTC instant of a local wall-clock time on `day` in `time_zone`."""
+    local = datetime(day.year, day.month, day.day, hour, minute, tzinfo=ZoneInfo(time_zone))
+    return local.astimezone(UTC)
+
+
+@dataclass
+class SandboxWorld:
+    """Everything both sandbox schools know.  Mutate it through the methods."""
+
+    seed: int
+    term_start: date
+    #: The seeded story's "now": submissions before it are in, locks after it
+    #: are still closed.  Tests pin the sandbox clock here.
+    anchor: datetime
+    schools: dict[str, School]
+    users: dict[int, User]
+    courses: dict[int, Course]
+    enrollments: list[Enrollment]
+    assignments: dict[int, Assignment]
+    overrides: dict[int, AssignmentOverride]
+    submissions: dict[tuple[int, int], Submission]
+    events: dict[int, CalendarEvent]
+
+    @classmethod
+    def seeded(cls, seed: int = 7, term_start: date | None = None) -> SandboxWorld:
+        """A deterministic 15-week semester for two schools.
+
+        `term_start` defaults to the Monday ten weeks before today, so the demo
+        always sits in week 11 of a live-looking term.
+        """
+        from .seed import build_world  # seed.py imports this module
+
+        if term_start is None:
+            today = datetime.now(UTC).date()
+            term_start = today - timedelta(days=today.weekday(), weeks=10)
+        return build_world(seed, term_start)
+
+    # -- queries ---------------------------------------------------------
+
+    def school_users(self, school: str) -> list[User]:
+        return [u for u in self.users.values() if u.school == school]
+
+    def user_by_feed_uuid(self, school: str, feed_uuid: str) -> User | None:
+        return next(
+            (u for u in self.users.values() if u.school == school and u.feed_uuid == feed_uuid),
+            None,
+        )
+
+    def find_key(self, client_id: str) -> tuple[School, DeveloperKey] | None:
+        """The first school holding a key with this client_id (any binding)."""
+        for school in self.schools.values():
+            key = school.key(client_id)
+            if key is not None:
+                return school, key
+        return None
+
+    def enrollments_of(self, user_id: int) -> list[Enrollment]:
+        return [e for e in self.enrollments if e.user_id == user_id]
+
+    def enrollment(self, user_id: int, course_id: int) -> Enrollment | None:
+        return next(
+            (e for e in self.enrollments if e.user_id == user_id and e.course_id == course_id),
+            None,
+        )
+
+    def course_assignments(self, course_id: int) -> list[Assignment]:
+        """Non-deleted assignments of a course in Canvas's default order (position)."""
+        found = [
+            a
+            for a in self.assignments.values()
+            if a.course_id == course_id and a.workflow_state != "deleted"
+        ]
+        return sorted(found, key=lambda a: (a.position, a.id))
+
+    def course_events(self, course_id: int) -> list[CalendarEvent]:
+        return sorted(
+            (e for e in self.events.values() if e.course_id == course_id),
+            key=lambda e: (e.start_at, e.id),
+        )
+
+    def overrides_for(self, assignment_id: int) -> list[AssignmentOverride]:
+        return [o for o in self.overrides.values() if o.assignment_id == assignment_id]
+
+    # -- mutators (the state wraps these with its clock) -------------------
+
+    def _next_id(self, table: dict[int, object], school: str) -> int:
+        base = self.schools[school].shard * 1_000_000
+        in_block = [i for i in table if base <= i < base + 1_000_000]
+        return max(in_block, default=base) + 1
+
+    def add_assignment(self, course_id: int, at: datetime, **fields: object) -> Assignment:
+        """Create a published assignment; `fields` override the defaults."""
+        course = self.courses[course_id]
+        new_id = self._next_id(self.assignments, course.school)  # type: ignore[arg-type]
+        positions = [a.position for a in self.assignments.values() if a.course_id == course_id]
+        assignment = Assignment(
+            id=new_id,
+            course_id=course_id,
+            name=f"Assignment {new_id}",
+            kind="problem_set",
+            description=None,
+            submission_types=["online_upload"],
+            points_possible=10.0,
+            due_at=None,
+            unlock_at=None,
+            lock_at=None,
+            created_at=at,
+            updated_at=at,
+            position=max(positions, default=0) + 1,
+        )
+        assignment = replace(assignment, **fields)  # type: ignore[arg-type]
+        assignment.all_day, assignment.all_day_date = all_day_fields(
+            assignment.due_at, course.time_zone
+        )
+        self.assignments[assignment.id] = assignment
+        return assignment
+
+    def add_bulk_assignments(
+        self, course_id: int, n: int, at: datetime | None = None
+    ) -> list[Assignment]:
+        """Add `n` published, dated assignments to a course (for 250-item lists).
+
+        Due dates are one a day at 17:00 course time from the term start.
+        """
+        course = self.courses[course_id]
+        at = at or self.anchor
+        made = []
+        for i in range(n):
+            day = self.term_start + timedelta(days=i % 105)
+            made.append(
+                self.add_assignment(
+                    course_id,
+                    at,
+                    name=f"Bulk practice {i + 1:03d}",
+                    due_at=utc_at(day, 17, 0, course.time_zone),
+                )
+            )
+        return made
+
+    def edit_assignment(self, assignment_id: int, at: datetime, **fields: object) -> Assignment:
+        """Change fields of an assignment and bump `updated_at` to `at`."""
+        assignment = self.assignments[assignment_id]
+        for name, value in fields.items():
+            if not hasattr(assignment, name):
+                raise AttributeError(f"Assignment has no field {name!r}")
+            setattr(assignment, name, value)
+        if "due_at" in fields:
+            tz = self.courses[assignment.course_id].time_zone
+            assignment.all_day, assignment.all_day_date = all_day_fields(assignment.due_at, tz)
+        assignment.updated_at = at
+        return assignment
+
+    def delete_assignment(self, assignment_id: int, at: datetime) -> None:
+        """Soft-delete as Canvas does: the row stays, workflow_state='deleted'."""
+        self.edit_assignment(assignment_id, at, workflow_state="deleted")
+
+    def submit(self, user_id: int, assignment_id: int, at: datetime) -> Submission:
+        """Record a submission by `user_id` at `at` (a new attempt if one exists)."""
+        existing = self.submissions.get((user_id, assignment_id))
+        course = self.courses[self.assignments[assignment_id].course_id]
+        new_id = existing.id if existing else self._next_id(
+            {s.id: s for s in self.submissions.values()}, course.school
+        )
+        submission = Submission(
+            id=new_id,
+            assignment_id=assignment_id,
+            user_id=user_id,
+            workflow_state="submitted",
+            submitted_at=at,
+            attempt=((existing.attempt or 0) if existing else 0) + 1,
+        )
+        self.submissions[(user_id, assignment_id)] = submission
+        return submission

@@ -1,0 +1,252 @@
+"""The database schema: one set of tables for SQLite and PostgreSQL.
+
+What we keep is the minimum a calendar feed needs (FERPA): a student's Canvas
+user id and display name, their courses' names, and their assignments' titles,
+dates, kinds, points and submission state. Every student-owned row cascades
+from `students`, so disconnecting deletes it all with one statement.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+__all__ = [
+    "Base",
+    "UTCDateTime",
+    "Institution",
+    "Student",
+    "CanvasToken",
+    "Course",
+    "Assignment",
+    "FeedToken",
+    "RenderedFeed",
+    "SyncRun",
+    "PlannedSession",
+    "UsedNonce",
+    "SchoolRequest",
+    "utcnow",
+]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on both engines.
+
+    SQLite has no timezone type, so values are stored as naive UTC and given
+    their tzinfo back on the way out; PostgreSQL gets `timestamptz`.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+# Stable constraint names keep alembic migrations identical on both engines.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# Integer ids that are 64-bit on PostgreSQL and still SQLite's rowid alias.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Institution(Base):
+    """A school: configured in TOML (OAuth) or only known by its Canvas host (feed URL)."""
+
+    __tablename__ = "institutions"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(100), unique=True)
+    name: Mapped[str] = mapped_column(String(300))
+    canvas_host: Mapped[str] = mapped_column(String(300), index=True)
+    configured: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Student(Base):
+    __tablename__ = "students"
+    __table_args__ = (UniqueConstraint("institution_id", "canvas_user_id"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institutions.id", ondelete="CASCADE"))
+    canvas_user_id: Mapped[str] = mapped_column(String(64))
+    display_name: Mapped[str] = mapped_column(String(300), default="")
+    time_zone: Mapped[str] = mapped_column(String(64), default="UTC")
+    # "oauth" (full API access) or "canvas_feed" (Canvas's own ICS feed only).
+    source: Mapped[str] = mapped_column(String(20), default="oauth")
+    # "active" or "reconnect_needed" (the Canvas grant was revoked or expired).
+    status: Mapped[str] = mapped_column(String(30), default="active")
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_sync_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Background sync scheduling: due time, and a lease so one process syncs at a time.
+    next_sync_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    sync_lease_owner: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    sync_lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Canvas calendar-feed students: the encrypted feed URL and its HTTP validators.
+    canvas_feed_url_enc: Mapped[str | None] = mapped_column(Text, nullable=True)
+    canvas_feed_etag: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    canvas_feed_last_modified: Mapped[str | None] = mapped_column(String(100), nullable=True)
+
+
+class CanvasToken(Base):
+    """OAuth tokens, Fernet-encrypted; one row per student."""
+
+    __tablename__ = "canvas_tokens"
+    student_id: Mapped[int] = mapped_column(ForeignKey("students.id", ondelete="CASCADE"), primary_key=True)
+    access_token_enc: Mapped[str] = mapped_column(Text)
+    refresh_token_enc: Mapped[str | None] = mapped_column(Text, nullable=True)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Course(Base):
+    __tablename__ = "courses"
+    __table_args__ = (UniqueConstraint("student_id", "canvas_course_id"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    student_id: Mapped[int] = mapped_column(ForeignKey("students.id", ondelete="CASCADE"), index=True)
+    canvas_course_id: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(300), default="")
+    course_code: Mapped[str] = mapped_column(String(100), default="")
+    time_zone: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class Assignment(Base):
+    __tablename__ = "assignments"
+    __table_args__ = (UniqueConstraint("student_id", "canvas_assignment_id"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    student_id: Mapped[int] = mapped_column(ForeignKey("students.id", ondelete="CASCADE"), index=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))
+    canvas_assignment_id: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(500))
+    kind: Mapped[str] = mapped_column(String(30), default="other")
+    description: Mapped[str] = mapped_column(Text, default="")
+    html_url: Mapped[str] = mapped_column(String(1000), default="")
+    unlock_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    lock_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    points_possible: Mapped[float | None] = mapped_column(Float, nullable=True)
+    published: Mapped[bool] = mapped_column(Boolean, default=True)
+    # submitted, graded, late, missing, unsubmitted, or unknown (Canvas feed students).
+    submission_state: Mapped[str] = mapped_column(String(20), default="unknown")
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Hash of the fields a calendar shows; a change bumps sequence and last_modified.
+    content_hash: Mapped[str] = mapped_column(String(64))
+    sequence: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_modified: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    est_hours_override: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+
+class FeedToken(Base):
+    """A feed URL's secret, stored as its SHA-256; the raw token is shown once."""
+
+    __tablename__ = "feed_tokens"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    student_id: Mapped[int] = mapped_column(ForeignKey("students.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # "all" (assignments + optional sessions) or "sessions" (suggestions only).
+    kind: Mapped[str] = mapped_column(String(20), default="all")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RenderedFeed(Base):
+    """Cached ICS bytes per student and feed kind, shared by every server process."""
+
+    __tablename__ = "rendered_feeds"
+    student_id: Mapped[int] = mapped_column(ForeignKey("students.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    etag: Mapped[str] = mapped_column(String(80))
+    rendered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SyncRun(Base):
+    __tablename__ = "sync_runs"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    student_id: Mapped[int] = mapped_column(ForeignKey("students.id", ondelete="CASCADE"), index=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # running, ok, error
+    outcome: Mapped[str] = mapped_column(String(20), default="running")
+    requests: Mapped[int] = mapped_column(Integer, default=0)
+    added: Mapped[int] = mapped_column(Integer, default=0)
+    changed: Mapped[int] = mapped_column(Integer, default=0)
+    removed: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    worker: Mapped[str | None] = mapped_column(String(100), nullable=True)
+
+
+class PlannedSession(Base):
+    """A suggested work session from the balanced plan (muffin_analytics.plan)."""
+
+    __tablename__ = "planned_sessions"
+    __table_args__ = (UniqueConstraint("student_id", "canvas_assignment_id", "day"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    student_id: Mapped[int] = mapped_column(ForeignKey("students.id", ondelete="CASCADE"), index=True)
+    canvas_assignment_id: Mapped[str] = mapped_column(String(64))
+    day: Mapped[date] = mapped_column(Date)
+    hours: Mapped[float] = mapped_column(Float)
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class UsedNonce(Base):
+    """Single-use values (OAuth state, LTI nonce) remembered until they expire."""
+
+    __tablename__ = "used_nonces"
+    value_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(20))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class SchoolRequest(Base):
+    """A student asked for a school that is not configured (the demand board)."""
+
+    __tablename__ = "school_requests"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    canvas_host: Mapped[str] = mapped_column(String(300), index=True)
+    email: Mapped[str | None] = mapped_column(String(320), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+Index("ix_assignments_student_due", Assignment.student_id, Assignment.due_at)

@@ -1,0 +1,86 @@
+"""The store on both engines: migrations, UTC round-trips, cascading deletes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import func, select, text
+
+from feedserver.store.db import create_engine, make_sessionmaker, migrate
+from feedserver.store.models import Assignment, CanvasToken, Course, FeedToken, Institution, Student
+
+
+async def test_migrations_apply_from_empty_and_are_idempotent(database_url: str) -> None:
+    engine = create_engine(database_url)
+    try:
+        await migrate(engine)
+        await migrate(engine)  # a second start finds nothing to do
+        async with engine.connect() as conn:
+            version = (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar_one()
+        assert version
+    finally:
+        await engine.dispose()
+
+
+async def _seed_student(db) -> int:
+    async with db.begin() as session:
+        school = Institution(slug="s", name="S", canvas_host="canvas.s.edu")
+        session.add(school)
+        await session.flush()
+        student = Student(institution_id=school.id, canvas_user_id="42", display_name="Ada")
+        session.add(student)
+        await session.flush()
+        course = Course(student_id=student.id, canvas_course_id="7", name="History", course_code="HIST 101")
+        session.add(course)
+        await session.flush()
+        session.add(Assignment(student_id=student.id, course_id=course.id, canvas_assignment_id="99",
+                               title="Essay", content_hash="x",
+                               due_at=datetime(2026, 10, 9, 23, 59, tzinfo=timezone(timedelta(hours=-5)))))
+        session.add(CanvasToken(student_id=student.id, access_token_enc="enc"))
+        session.add(FeedToken(student_id=student.id, token_hash="h" * 64))
+        return student.id
+
+
+async def test_datetimes_come_back_as_aware_utc(database_url: str) -> None:
+    engine = create_engine(database_url)
+    await migrate(engine)
+    db = make_sessionmaker(engine)
+    try:
+        await _seed_student(db)
+        async with db() as session:
+            due = await session.scalar(select(Assignment.due_at))
+        assert due == datetime(2026, 10, 10, 4, 59, tzinfo=UTC)
+        assert due.tzinfo is not None and due.utcoffset() == timedelta(0)
+    finally:
+        await engine.dispose()
+
+
+async def test_naive_datetimes_are_refused(database_url: str) -> None:
+    engine = create_engine(database_url)
+    await migrate(engine)
+    db = make_sessionmaker(engine)
+    try:
+        with pytest.raises(Exception, match="naive datetime"):
+            async with db.begin() as session:
+                session.add(Institution(slug="s", name="S", canvas_host="h"))
+                await session.flush()
+                session.add(Student(institution_id=1, canvas_user_id="1", last_sync_at=datetime(2026, 1, 1)))
+    finally:
+        await engine.dispose()
+
+
+async def test_deleting_a_student_deletes_everything_they_own(database_url: str) -> None:
+    engine = create_engine(database_url)
+    await migrate(engine)
+    db = make_sessionmaker(engine)
+    try:
+        student_id = await _seed_student(db)
+        async with db.begin() as session:
+            await session.delete(await session.get(Student, student_id))
+        async with db() as session:
+            for model in (Course, Assignment, CanvasToken, FeedToken):
+                assert await session.scalar(select(func.count()).select_from(model)) == 0, model
+            assert await session.scalar(select(func.count()).select_from(Institution)) == 1
+    finally:
+        await engine.dispose()
