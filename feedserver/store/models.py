@@ -179,12 +179,15 @@ class Assignment(Base):
 
 
 class FeedToken(Base):
-    """A feed URL's secret, stored as its SHA-256; the raw token is shown once."""
+    """A feed URL's secret: looked up by its SHA-256, shown again on /me from a
+    Fernet-encrypted copy (so the URL survives key rotation; a database dump
+    alone reveals no feed URL)."""
 
     __tablename__ = "feed_tokens"
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     student_id: Mapped[int] = mapped_column(ForeignKey("students.id", ondelete="CASCADE"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    token_enc: Mapped[str] = mapped_column(Text)
     # "all" (assignments + optional sessions) or "sessions" (suggestions only).
     kind: Mapped[str] = mapped_column(String(20), default="all")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

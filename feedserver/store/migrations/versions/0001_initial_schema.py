@@ -2,7 +2,6 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 01:53:47.626849
 """
 
 from alembic import op
@@ -100,6 +99,7 @@ def upgrade() -> None:
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('student_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('token_enc', sa.Text(), nullable=False),
     sa.Column('kind', sa.String(length=20), nullable=False),
     sa.Column('created_at', feedserver.store.models.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['student_id'], ['students.id'], name=op.f('fk_feed_tokens_student_id_students'), ondelete='CASCADE'),

@@ -1,0 +1,117 @@
+"""A student's preferences: one typed record, stored as JSON on `students.settings`.
+
+Unknown keys are ignored and missing keys take defaults, so adding a setting
+needs no migration. `validate_patch` is the one gate for changes from the
+page and the API.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+__all__ = ["StudentSettings", "SettingsError"]
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class SettingsError(ValueError):
+    """A setting has a value the student must correct; `field` names it."""
+
+    def __init__(self, field_name: str, message: str) -> None:
+        super().__init__(f"{field_name}: {message}")
+        self.field = field_name
+        self.message = message
+
+
+@dataclass(frozen=True)
+class StudentSettings:
+    # Feed contents
+    hidden_courses: tuple[str, ...] = ()
+    """Canvas course ids left out of the feed."""
+    submitted: str = "mark"
+    """"mark" (✓ prefix) or "hide" submitted assignments."""
+    event_style: str = "timed"
+    """"timed" (ends at the due time) or "all_day" (on the due date)."""
+    reminder_minutes: tuple[int, ...] = ()
+    """VALARM offsets before the due time; calendar apps may ignore them."""
+    # Balance suggestions (muffin_analytics.plan)
+    suggestions: bool = False
+    free_hours: tuple[float, ...] = (3.0, 3.0, 3.0, 3.0, 3.0, 4.0, 4.0)
+    """Free study hours per weekday, Monday first."""
+    days_off: tuple[str, ...] = ()
+    """ISO dates with no study time."""
+    session_hours: float = 1.5
+    """Preferred length of one work session."""
+    session_start_hour: int = 16
+    """Local hour at which suggested sessions start; -1 for all-day items."""
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any] | None) -> StudentSettings:
+        data = data or {}
+        known = {f.name for f in fields(cls)}
+        values = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k in known}
+        try:
+            return cls(**values)
+        except TypeError:
+            return cls()
+
+    def to_json(self) -> dict[str, Any]:
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+
+    def merged(self, patch: dict[str, Any]) -> StudentSettings:
+        """A copy with `patch` applied; raises `SettingsError` for a bad field."""
+        data = self.to_json()
+        for key, value in patch.items():
+            data[key] = _validate(key, value)
+        return StudentSettings.from_json(data)
+
+
+def _validate(key: str, value: Any) -> Any:
+    def fail(message: str) -> SettingsError:
+        return SettingsError(key, message)
+
+    if key == "hidden_courses":
+        if not isinstance(value, list) or not all(isinstance(v, (str, int)) for v in value):
+            raise fail("must be a list of course ids")
+        return [str(v) for v in value]
+    if key == "submitted":
+        if value not in ("mark", "hide"):
+            raise fail('must be "mark" or "hide"')
+        return value
+    if key == "event_style":
+        if value not in ("timed", "all_day"):
+            raise fail('must be "timed" or "all_day"')
+        return value
+    if key == "reminder_minutes":
+        if (not isinstance(value, list) or len(value) > 3
+                or not all(isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 10080 for v in value)):
+            raise fail("must be up to 3 whole numbers of minutes between 0 and 10080")
+        return sorted(set(value))
+    if key == "suggestions":
+        if not isinstance(value, bool):
+            raise fail("must be true or false")
+        return value
+    if key == "free_hours":
+        if (not isinstance(value, list) or len(value) != 7
+                or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v <= 16 for v in value)):
+            raise fail("must be 7 numbers of hours from 0 to 16, Monday first")
+        return [float(v) for v in value]
+    if key == "days_off":
+        from datetime import date
+
+        if not isinstance(value, list) or len(value) > 366:
+            raise fail("must be a list of dates like 2026-10-12")
+        try:
+            return sorted({date.fromisoformat(str(v)).isoformat() for v in value})
+        except ValueError:
+            raise fail("must be a list of dates like 2026-10-12") from None
+    if key == "session_hours":
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0.25 <= value <= 8:
+            raise fail("must be between 0.25 and 8 hours")
+        return float(value)
+    if key == "session_start_hour":
+        if not isinstance(value, int) or isinstance(value, bool) or not -1 <= value <= 23:
+            raise fail("must be an hour from 0 to 23, or -1 for all-day items")
+        return value
+    raise SettingsError(key, "unknown setting")
