@@ -51,7 +51,10 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
 
 async def _http_client(app: web.Application) -> AsyncIterator[None]:
     # One session for all outbound traffic; redirects are opted into per call.
-    async with aiohttp.ClientSession(timeout=HTTP_TIMEOUT, headers={"User-Agent": USER_AGENT}) as session:
+    # No cookie jar: Canvas cookies set for one student must never ride along
+    # with the next student's request to the same host.
+    async with aiohttp.ClientSession(timeout=HTTP_TIMEOUT, headers={"User-Agent": USER_AGENT},
+                                     cookie_jar=aiohttp.DummyCookieJar()) as session:
         app[http_key] = session
         yield
 

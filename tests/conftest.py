@@ -107,7 +107,7 @@ class Sandbox:
         """[[institution]] tables for each school's own developer key, and the env they need."""
         tables, env = [], {}
         for slug, school in self.schools.items():
-            key = self.world.schools[slug].own_key
+            key = self.world.schools[slug].school_key
             var = f"{slug.upper()}_SECRET"
             env[var] = key.client_secret
             tables.append({"slug": slug, "name": self.world.schools[slug].name, "canvas_url": school.url,
@@ -134,10 +134,10 @@ async def sandbox() -> AsyncIterator[Sandbox]:
 
 
 @pytest.fixture
-def muffin_port(aiohttp_unused_port: Any) -> int:
+def muffin_port(unused_tcp_port: int) -> int:
     """The feed server's port, known before start so public_url (and so
     redirect_uri and feed URLs) point at the real test server."""
-    return aiohttp_unused_port()
+    return unused_tcp_port
 
 
 @pytest.fixture

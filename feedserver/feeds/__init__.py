@@ -1,9 +1,39 @@
-"""Subsystem package; `setup(app)` registers its routes and resources."""
+"""Private calendar feeds: rendering, caching, the feed routes and feed settings.
+
+`setup(app)` registers the routes (``feed``, ``feed_sessions``,
+``feed_settings``), the /me sections and, once the database exists, the
+`FeedCache` on ``app[feed_cache_key]``. Other subsystems use:
+
+- `feeds.preferences.update_settings(db, student_id, patch, public_url=...)`;
+- `feeds.publish.rerender(session, student_id, ...)` inside their own transaction;
+- `feeds.tokens` (feed URLs, rotation).
+"""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 from aiohttp import web
+
+from ..auth.me import add_me_section
+from ..typedefs import config_key, db_key, engine_key, feed_cache_key
+from .cache import FeedCache
+from .me import feed_sections
+from .views import routes
+
+__all__ = ["setup"]
+
+
+async def _feed_cache(app: web.Application) -> AsyncIterator[None]:
+    # After app.py's database context, whose engine and sessionmaker it needs.
+    cache = FeedCache(app[engine_key], app[db_key], public_url=app[config_key].server.public_url)
+    app[feed_cache_key] = cache
+    yield
+    await cache.close()
 
 
 def setup(app: web.Application) -> None:
-    """Register routes and cleanup contexts on the app."""
+    """Register routes, the /me sections and the feed cache."""
+    app.cleanup_ctx.append(_feed_cache)
+    app.router.add_routes(routes)
+    add_me_section(app, feed_sections)

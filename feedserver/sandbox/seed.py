@@ -80,6 +80,7 @@ QUIZ = ("online_quiz",)
 DISCUSS = ("discussion_topic",)
 PAPER = ("on_paper",)
 NONE = ("not_graded",)
+READ_PAGES = "Read chapters {n}–{m} (pp. {p}–{q})"
 
 NORTH_COURSES = (
     CourseSpec(
@@ -143,7 +144,7 @@ NORTH_COURSES = (
             "Migration", "Memory & justice", "Review",
         ),
         (
-            Stream("reading", "Read chapters {n}–{m} (pp. {p}–{q})", ALL, 1, (9, 0), None, NONE),
+            Stream("reading", READ_PAGES, ALL, 1, (9, 0), None, NONE),
             Stream("discussion", "Discussion: {topic}", ALL[::2], 3, (23, 59), 10, DISCUSS),
             Stream("essay", "Primary-source essay {n}: {topic}", (6, 12), 4, (23, 59), 100, TEXT),
             Stream("exam", "Final exam (take-home)", (15,), 2, (12, 0), 150, TEXT),
@@ -170,7 +171,8 @@ SOUTH_COURSES = (
         "Principles of Biology",
         "BIOL 101",
         (
-            "Cells", "Membranes", "Enzymes", "Respiration", "Photosynthesis 🌱", "Mitosis",
+            "Cells", "Membranes", "Enzymes", "Respiration", "Photosynthesis 🌱",
+            "Mitosis \\ cytokinesis",
             "Meiosis", "Mendel", "DNA", "Gene expression", "Evolution", "Speciation",
             "Ecology", "Ecosystems", "Review",
         ),
@@ -233,7 +235,7 @@ SOUTH_COURSES = (
             "Oligopoly", "Game theory", "Externalities", "Public goods", "Labor markets", "Review",
         ),
         (
-            Stream("reading", "Read chapters {n}–{m} (pp. {p}–{q})", ALL, 0, (9, 0), None, NONE),
+            Stream("reading", READ_PAGES, ALL, 0, (9, 0), None, NONE),
             Stream("problem_set", "Problem Set {n}: {topic}", ALL[::2], 4, (17, 0), 25, UPLOAD),
             Stream("quiz", "Quiz {n}", ALL[1::2], 2, (9, 0), 10, QUIZ, 30),
             Stream("exam", "Midterm", (8,), 3, (9, 0), 100, PAPER),
@@ -245,7 +247,8 @@ SOUTH_COURSES = (
         (
             "Introductions", "Listening", "Audience analysis", "Research", "Outlining",
             "Delivery", "Visual aids", "Informative speaking", "Persuasion", "Reasoning",
-            "Special occasions", "Group presentations", "Speech anxiety 😬", "Ethics", "Reflection",
+            "Special occasions", "Group presentations", "Speech anxiety 😬", "Ethics",
+            "Reflection",
         ),
         (
             Stream("discussion", "Discussion {n}: {topic}", ALL, 2, (23, 59), 5, DISCUSS),
@@ -375,7 +378,8 @@ def _description(kind: AssignmentKind, n: int, topic: str, rng: random.Random,
         case "lab":
             return (
                 f"<p>Pre-lab: read the lab manual {pages}. Wear goggles.</p>"
-                "<h4>Materials</h4><ul><li>Burette</li><li>0.1 M NaOH</li><li>Phenolphthalein</li></ul>"
+                "<h4>Materials</h4><ul><li>Burette</li><li>0.1 M NaOH</li>"
+                "<li>Phenolphthalein</li></ul>"
                 "<p>Lab report due at the end of the session.</p>"
                 + "<p>Safety: tie back long hair; no open-toed shoes.</p>" * rng.randint(1, 12)
             )
@@ -391,7 +395,7 @@ def _title(stream: Stream, n: int, topic: str) -> str:
     return stream.title.format(n=n, m=n + 1, topic=topic, p=first, q=first + 29)
 
 
-def _lock_explanation_safe_unlock(due: datetime | None, kind: AssignmentKind) -> datetime | None:
+def _unlock_at(due: datetime | None, kind: AssignmentKind) -> datetime | None:
     """Quizzes open two days ahead and exams the morning of: locked until then."""
     if due is None:
         return None
@@ -417,7 +421,7 @@ def build_world(seed: int, term_start: date) -> SandboxWorld:
     for slug, name, tz, shard, domain, specs, people in SCHOOLS:
         term = Term(
             id=shard * 10 + 1,
-            name=f"Fall {term_start.year}" if term_start.month >= 7 else f"Spring {term_start.year}",
+            name=f"{'Fall' if term_start.month >= 7 else 'Spring'} {term_start.year}",
             start_at=utc_at(term_start, 0, 0, tz),
             end_at=utc_at(term_end, 23, 59, tz),
         )
@@ -480,7 +484,8 @@ def _enroll(world: SandboxWorld, rng: random.Random, school: School,
         pairs += [(student.id, c.id, "StudentEnrollment") for c in chosen]
     for user_id, course_id, kind in pairs:
         next_id += 1
-        world.enrollments.append(Enrollment(next_id, user_id, course_id, kind))  # type: ignore[arg-type]
+        world.enrollments.append(
+            Enrollment(next_id, user_id, course_id, kind))  # type: ignore[arg-type]
 
 
 def _coursework(world: SandboxWorld, rng: random.Random, course: Course, spec: CourseSpec,
@@ -499,14 +504,15 @@ def _coursework(world: SandboxWorld, rng: random.Random, course: Course, spec: C
         topic = spec.topics[(n - 1) % len(spec.topics)]
         new_id = world._next_id(world.assignments, course.school)  # type: ignore[arg-type]
         all_day, all_day_date = all_day_fields(due, course.time_zone)
-        unlock = _lock_explanation_safe_unlock(due, stream.kind)
+        unlock = _unlock_at(due, stream.kind)
         lock = due + timedelta(days=3) if stream.kind == "problem_set" and due else None
         is_future = due is None or due > anchor
         edited = rng.random() < 0.15
         assignment = Assignment(
             id=new_id, course_id=course.id, name=_title(stream, n, topic), kind=stream.kind,
             description=_description(stream.kind, n, topic, rng, stream.time_limit),
-            submission_types=list(stream.submission_types), points_possible=stream.points,
+            submission_types=list(stream.submission_types),
+            points_possible=None if stream.points is None else float(stream.points),
             due_at=due, unlock_at=unlock, lock_at=lock,
             created_at=created + timedelta(minutes=position),
             updated_at=(anchor - timedelta(days=rng.randint(1, 20))) if edited
@@ -606,7 +612,8 @@ def _one_submission(rng: random.Random, sub_id: int, a: Assignment, user_id: int
     if roll < 0.72:
         at = due - timedelta(minutes=rng.randint(5, 600))
         state = "pending_review" if a.kind == "quiz" and rng.random() < 0.3 else "submitted"
-        return Submission(sub_id, a.id, user_id, state, at, None, False, None, 1)  # type: ignore[arg-type]
+        return Submission(sub_id, a.id, user_id, state,  # type: ignore[arg-type]
+                          at, None, False, None, 1)
     if roll < 0.84:
         at = due + timedelta(minutes=rng.randint(10, 4000))
         graded = rng.random() < 0.5

@@ -38,7 +38,7 @@ async def _seed_student(db) -> int:
                                title="Essay", content_hash="x",
                                due_at=datetime(2026, 10, 9, 23, 59, tzinfo=timezone(timedelta(hours=-5)))))
         session.add(CanvasToken(student_id=student.id, access_token_enc="enc"))
-        session.add(FeedToken(student_id=student.id, token_hash="h" * 64))
+        session.add(FeedToken(student_id=student.id, token_hash="h" * 64, token_enc="enc"))
         return student.id
 
 

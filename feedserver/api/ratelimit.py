@@ -1,0 +1,69 @@
+"""Per-student token buckets for the Canvas proxy, in memory.
+
+Canvas throttles per access token (canvas.md §2), and every proxied request
+spends the student's own Canvas budget, which the background sync needs too.
+A bucket per student lets a web app page through a list in a burst but not
+hammer Canvas in a loop. In memory on purpose: a limit per process is enough
+to protect one student's Canvas budget from one runaway tab, and needs no
+database write per request. Idle buckets are forgotten.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+__all__ = ["TokenBucketLimiter"]
+
+
+@dataclass
+class _Bucket:
+    tokens: float
+    updated: float
+
+
+class TokenBucketLimiter:
+    """`capacity` requests at once, refilled at `rate` per second, per key.
+
+    `clock` is monotonic seconds; tests replace it to move time without
+    sleeping. Attributes may be changed on a live app (tests shrink
+    `capacity`).
+    """
+
+    def __init__(self, capacity: float = 30, rate: float = 3.0, *,
+                 clock: Callable[[], float] = time.monotonic, max_keys: int = 100_000) -> None:
+        self.capacity = capacity
+        self.rate = rate
+        self.clock = clock
+        self.max_keys = max_keys
+        self._buckets: dict[int, _Bucket] = {}
+
+    def take(self, key: int) -> float:
+        """Spend one token of `key`: 0.0 when allowed, else seconds until one is available."""
+        now = self.clock()
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            if len(self._buckets) >= self.max_keys:
+                self._forget_full(now)
+            bucket = self._buckets[key] = _Bucket(self.capacity, now)
+        bucket.tokens = min(self.capacity, bucket.tokens + (now - bucket.updated) * self.rate)
+        bucket.updated = now
+        if bucket.tokens >= 1:
+            bucket.tokens -= 1
+            return 0.0
+        return (1 - bucket.tokens) / self.rate
+
+    def retry_after_header(self, wait: float) -> str:
+        """Whole seconds for ``Retry-After`` (rounded up, at least 1)."""
+        return str(max(1, math.ceil(wait)))
+
+    def _forget_full(self, now: float) -> None:
+        # A bucket that has refilled holds no information: dropping it is free.
+        full = [k for k, b in self._buckets.items()
+                if b.tokens + (now - b.updated) * self.rate >= self.capacity]
+        for key in full:
+            del self._buckets[key]
+        if len(self._buckets) >= self.max_keys:
+            self._buckets.clear()

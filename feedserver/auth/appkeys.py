@@ -1,0 +1,21 @@
+"""Application keys owned by the auth subsystem (the shared ones are in feedserver/typedefs.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from aiohttp import web
+
+from ..store.models import Student
+from .state import LoginStates
+
+__all__ = ["login_states_key", "me_sections_key", "MeSection"]
+
+MeSection = Callable[[web.Request, Student], Awaitable[Mapping[str, Any]]]
+"""Computes the template context one section of /me needs (see auth/me.py)."""
+
+login_states_key = web.AppKey("auth_login_states", LoginStates)
+"""Pending sign-ins; tests move its `clock` to expire a state."""
+me_sections_key: web.AppKey[list[MeSection]] = web.AppKey("auth_me_sections")
+"""Context providers for the sections of /me; add yours with `add_me_section`."""

@@ -1,0 +1,82 @@
+"""What the /me page shows, computed by small functions, one per section.
+
+me.html includes one partial per section (``me/_*.html``). This module
+computes the core sections (connection status, feed links); other subsystems
+add their own with `add_me_section(app, provider)` in their ``setup(app)``:
+the provider gets the request and the `Student` row and returns the context
+its partial reads. Providers run in the order they were added; a key a
+provider returns must not collide with another's (prefix it with your area).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from aiohttp import web
+
+from ..config import Institution
+from ..feeds.tokens import FeedLinks, current_feed_token, feed_links
+from ..store.models import Student
+from ..typedefs import cipher_key, config_key, db_key
+from .appkeys import MeSection, me_sections_key
+from .csrf import csrf_token
+
+__all__ = ["add_me_section", "me_context", "ConnectionStatus", "connection_status", "feed_section"]
+
+
+@dataclass(frozen=True)
+class ConnectionStatus:
+    connected: bool
+    """False when Canvas refused our grant: the student must sign in again."""
+    school_name: str
+    canvas_url: str
+    reconnect_url: str
+    last_sync: str | None
+    """Last successful sync in the student's time zone, e.g. "Tue 3 Nov 2026, 14:05 (America/Chicago)"."""
+
+
+def add_me_section(app: web.Application, provider: MeSection) -> None:
+    """Register a context provider for a section of /me (call from your `setup(app)`)."""
+    app[me_sections_key].append(provider)
+
+
+def format_local(moment: datetime, zone: str) -> str:
+    """An aware UTC datetime as the student reads it, with the zone named."""
+    try:
+        tz = ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        tz, zone = ZoneInfo("UTC"), "UTC"
+    local = moment.astimezone(tz)
+    return f"{local:%a} {local.day} {local:%b %Y, %H:%M} ({zone})"
+
+
+def connection_status(student: Student, institution: Institution) -> ConnectionStatus:
+    return ConnectionStatus(
+        connected=student.status == "active",
+        school_name=institution.name,
+        canvas_url=institution.canvas_url,
+        reconnect_url=f"/login?institution={institution.slug}&return_to=/me",
+        last_sync=format_local(student.last_sync_at, student.time_zone) if student.last_sync_at else None,
+    )
+
+
+async def feed_section(request: web.Request, student: Student) -> FeedLinks:
+    app = request.app
+    token = await current_feed_token(app[db_key], app[cipher_key], student.id)
+    return feed_links(app[config_key].server.public_url, token)
+
+
+async def me_context(request: web.Request, student: Student, institution: Institution) -> dict[str, Any]:
+    """Everything me.html and its partials read."""
+    context: dict[str, Any] = {
+        "student": student,
+        "status": connection_status(student, institution),
+        "feed": await feed_section(request, student),
+        "csrf_token": await csrf_token(request),
+    }
+    for provider in request.app[me_sections_key]:
+        context.update(await provider(request, student))
+    return context

@@ -1,0 +1,115 @@
+"""Finding your school: search by name or Canvas address, and asking for a missing one.
+
+The landing page filters on the server (``/?q=...``) so the picker works
+without JavaScript; static/picker.js filters the same list as you type.
+A search that looks like a Canvas address nobody configured leads to the
+"not at your school yet" page, which counts the request in `school_requests`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from aiohttp import web
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from ..config import Institution
+from ..store.models import SchoolRequest
+from ..typedefs import config_key
+
+__all__ = [
+    "Picker",
+    "search_schools",
+    "school_picker",
+    "normalize_host",
+    "record_school_request",
+    "add_request_email",
+    "valid_email",
+    "READS",
+]
+
+_HOST_RE = re.compile(r"^(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{1,63}(:\d{1,5})?$")
+_EMAIL_RE = re.compile(r"^[^@\s<>\"']{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,63}$")
+
+#: What Homework Muffin reads from Canvas, for the admin and privacy pages.
+READS = (
+    ("Your name and Canvas user id", "to know whose calendar it is (from the sign-in response)"),
+    ("Your profile's time zone", "so due dates land on the right day"),
+    ("Your active courses (name, code, time zone)", "to group assignments and name them in the calendar"),
+    ("Assignments: title, dates, points, type, link, and whether you submitted",
+     "to put deadlines in your calendar and mark what is done"),
+    ("Planner items and calendar events of your courses", "for quizzes and events that have no assignment"),
+)
+
+
+@dataclass(frozen=True)
+class Picker:
+    query: str
+    schools: tuple[Institution, ...]
+    """The matching schools, by name (all of them for an empty query)."""
+    unknown_host: str | None
+    """Set when the query is a Canvas address no configured school uses."""
+
+
+def normalize_host(text: str | None) -> str | None:
+    """"https://Canvas.State.edu/courses" -> "canvas.state.edu"; None if not a host name."""
+    if not text:
+        return None
+    text = text.strip().lower()
+    if "://" not in text:
+        text = "https://" + text
+    try:
+        host = urlsplit(text).netloc.rsplit("@", 1)[-1]
+    except ValueError:
+        return None
+    host = host.rstrip(".")
+    return host if _HOST_RE.match(host) else None
+
+
+def search_schools(institutions: Iterable[Institution], query: str) -> Picker:
+    """Schools whose name, slug or Canvas host contain every word of `query`."""
+    query = " ".join(query.split())[:200]
+    ordered = sorted(institutions, key=lambda i: i.name.lower())
+    host = normalize_host(query) if "." in query and " " not in query else None
+    if host is not None:
+        matches = [i for i in ordered if i.canvas_host == host or host in i.canvas_host]
+        if not matches:
+            matches = [i for i in ordered if i.canvas_host.endswith("." + host)]
+        return Picker(query, tuple(matches), None if matches else host)
+    words = query.lower().split()
+    matches = [i for i in ordered
+               if all(w in f"{i.name} {i.slug} {i.canvas_host}".lower() for w in words)]
+    return Picker(query, tuple(matches), None)
+
+
+def school_picker(request: web.Request) -> Picker:
+    """The landing page's picker for this request's ``?q=`` (a Jinja global)."""
+    return search_schools(request.app[config_key].institutions, request.query.get("q", ""))
+
+
+def valid_email(text: str) -> bool:
+    return len(text) <= 320 and bool(_EMAIL_RE.match(text))
+
+
+async def record_school_request(db: async_sessionmaker, host: str) -> int:
+    """Count one request for a school at `host`; the row's id."""
+    async with db.begin() as session:
+        row = SchoolRequest(canvas_host=host)
+        session.add(row)
+        await session.flush()
+        return row.id
+
+
+async def add_request_email(db: async_sessionmaker, request_id: int, host: str, email: str) -> None:
+    """Attach an e-mail address to this browser's request (a new row if it is gone)."""
+    async with db.begin() as session:
+        row = await session.scalar(select(SchoolRequest).where(
+            SchoolRequest.id == request_id, SchoolRequest.canvas_host == host))
+        if row is None:
+            row = SchoolRequest(canvas_host=host)
+            session.add(row)
+        row.email = email

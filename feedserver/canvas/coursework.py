@@ -1,0 +1,198 @@
+"""A student's courses and assignments as Canvas reports them, parsed strictly.
+
+Strategy (measured on the sandbox semester, see bench/sync_requests.py): one
+``GET /api/v1/courses`` for the active student enrollments, then one
+``GET /api/v1/courses/:id/assignments?include[]=submission`` per course at
+100 per page. Canvas applies the student's overrides to every date it
+returns there (canvas.md §2) and includes the submission, so nothing else is
+fetched. The planner (``/api/v1/planner/items``) can take one or two requests
+fewer, but it has no descriptions or submission types and no undated
+assignments, so it cannot fill the feed or the /me page.
+
+Parsing raises `MalformedResponse` for anything Canvas's API does not promise
+(missing ids, bad timestamps), so a half-understood answer fails the sync
+instead of silently dropping assignments.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from .client import CanvasClient
+from .errors import MalformedResponse
+
+__all__ = [
+    "CanvasCourse",
+    "CanvasAssignment",
+    "Coursework",
+    "fetch_coursework",
+    "list_courses",
+    "list_assignments",
+    "parse_course",
+    "parse_assignment",
+    "submission_state",
+    "COURSES_PARAMS",
+    "ASSIGNMENTS_PARAMS",
+]
+
+#: Active courses the user takes as a student (teachers' courses would show unpublished work).
+COURSES_PARAMS: tuple[tuple[str, str], ...] = (("enrollment_type", "student"), ("enrollment_state", "active"))
+#: Scoped keys need "Allow Include Parameters" for include[] (docs/schools.md).
+ASSIGNMENTS_PARAMS: tuple[tuple[str, str], ...] = (("include[]", "submission"),)
+
+
+@dataclass(frozen=True)
+class CanvasCourse:
+    id: str
+    name: str
+    course_code: str
+    time_zone: str | None
+
+
+@dataclass(frozen=True)
+class CanvasAssignment:
+    """One assignment as this student sees it (override dates applied by Canvas)."""
+
+    id: str
+    course_id: str
+    name: str
+    description_html: str
+    html_url: str
+    due_at: datetime | None
+    unlock_at: datetime | None
+    lock_at: datetime | None
+    points_possible: float | None
+    submission_types: tuple[str, ...]
+    is_quiz: bool
+    is_discussion: bool
+    published: bool
+    submission_state: str
+    """submitted, graded, late, missing or unsubmitted (see `submission_state`)."""
+    submitted_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Coursework:
+    courses: tuple[CanvasCourse, ...]
+    assignments: tuple[CanvasAssignment, ...]
+
+
+async def fetch_coursework(client: CanvasClient) -> Coursework:
+    """Courses and assignments of the client's student; one request per course page.
+
+    Courses are read one after another: Canvas charges parallel requests an
+    up-front rate-limit penalty, and sequential clients are rarely throttled.
+    """
+    courses = await list_courses(client)
+    assignments: list[CanvasAssignment] = []
+    for course in courses:
+        assignments.extend(await list_assignments(client, course.id))
+    return Coursework(tuple(courses), tuple(assignments))
+
+
+async def list_courses(client: CanvasClient) -> list[CanvasCourse]:
+    raw = await client.get_all("/api/v1/courses", COURSES_PARAMS)
+    return [parse_course(item) for item in raw]
+
+
+async def list_assignments(client: CanvasClient, course_id: str) -> list[CanvasAssignment]:
+    raw = await client.get_all(f"/api/v1/courses/{course_id}/assignments", ASSIGNMENTS_PARAMS)
+    return [parse_assignment(item, course_id) for item in raw]
+
+
+def parse_course(item: Any) -> CanvasCourse:
+    obj = _object(item, "course")
+    return CanvasCourse(
+        id=_id(obj, "id", "course"),
+        name=_text(obj.get("name")),
+        course_code=_text(obj.get("course_code")) or _text(obj.get("name")),
+        time_zone=_text(obj.get("time_zone")) or None,
+    )
+
+
+def parse_assignment(item: Any, course_id: str) -> CanvasAssignment:
+    obj = _object(item, "assignment")
+    types = obj.get("submission_types") or []
+    if not isinstance(types, list):
+        raise MalformedResponse("assignment: submission_types is not a list")
+    submission = obj.get("submission")
+    if submission is not None and not isinstance(submission, Mapping):
+        raise MalformedResponse("assignment: submission is not an object")
+    points = obj.get("points_possible")
+    if points is not None and (isinstance(points, bool) or not isinstance(points, (int, float, str))):
+        raise MalformedResponse("assignment: points_possible is not a number")
+    try:
+        points_value = None if points in (None, "") else float(points)
+    except ValueError:
+        raise MalformedResponse("assignment: points_possible is not a number") from None
+    return CanvasAssignment(
+        id=_id(obj, "id", "assignment"),
+        course_id=str(obj.get("course_id") or course_id),
+        name=_text(obj.get("name")) or "Untitled assignment",
+        description_html=_text(obj.get("description")),
+        html_url=_text(obj.get("html_url")),
+        due_at=_timestamp(obj.get("due_at"), "due_at"),
+        unlock_at=_timestamp(obj.get("unlock_at"), "unlock_at"),
+        lock_at=_timestamp(obj.get("lock_at"), "lock_at"),
+        points_possible=points_value,
+        submission_types=tuple(str(t) for t in types),
+        is_quiz=obj.get("quiz_id") is not None or "online_quiz" in types,
+        is_discussion=obj.get("discussion_topic") is not None or "discussion_topic" in types,
+        # Canvas never shows students unpublished work; absent means published.
+        published=obj.get("published", True) is not False,
+        submission_state=submission_state(submission),
+        submitted_at=_timestamp(submission.get("submitted_at"), "submitted_at") if submission else None,
+    )
+
+
+def submission_state(submission: Mapping[str, Any] | None) -> str:
+    """One word for the student's submission, the way the feed shows it.
+
+    Canvas's own flags decide: ``missing`` is computed by Canvas from the
+    student's due date; excused counts as graded (nothing left to do).
+    """
+    if not submission:
+        return "unsubmitted"
+    if submission.get("excused"):
+        return "graded"
+    if submission.get("workflow_state") == "graded":
+        return "graded"
+    if submission.get("submitted_at"):
+        return "late" if submission.get("late") else "submitted"
+    if submission.get("missing"):
+        return "missing"
+    return "unsubmitted"
+
+
+def _object(item: Any, what: str) -> Mapping[str, Any]:
+    if not isinstance(item, Mapping):
+        raise MalformedResponse(f"{what}: expected a JSON object")
+    return item
+
+
+def _id(obj: Mapping[str, Any], key: str, what: str) -> str:
+    value = obj.get(key)
+    if isinstance(value, bool) or not isinstance(value, (int, str)) or str(value) == "":
+        raise MalformedResponse(f"{what}: missing {key}")
+    return str(value)
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _timestamp(value: Any, key: str) -> datetime | None:
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str):
+        raise MalformedResponse(f"{key} is not a timestamp")
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise MalformedResponse(f"{key} is not an ISO 8601 timestamp") from None
+    if moment.tzinfo is None:
+        raise MalformedResponse(f"{key} has no time zone")
+    return moment

@@ -1,0 +1,259 @@
+"""Serving polls from cached bytes: one indexed query per poll, no rendering.
+
+`rendered_feeds` in the database is the source every process shares; this
+module keeps, per process, the bytes, their gzip and their headers keyed by
+(student, kind) and the ETag they were made from. Each poll runs ONE query:
+the token's hash (unique index) joined with its rendered feed's ETag. If the
+in-process copy has that ETag it is served as is; otherwise the body is read
+once, compressed once, and cached.
+
+The token is resolved in the database on every poll, never from this cache:
+a rotated or deleted token answers 404 at once, in every process. Only the
+bytes are cached, and only while the database says they are current.
+
+Concurrent polls share their query: while one lookup is in flight, arriving
+tokens wait and the next query resolves all of them (``WHERE token_hash IN
+(...)``). A poll's answer therefore always comes from a query that started
+after the poll arrived, and under load the fixed cost of a statement (pool
+checkout, transaction, about a millisecond) is paid once per batch instead
+of once per poll (bench/feed_throughput.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from email.utils import format_datetime
+from typing import Any, NamedTuple
+
+from sqlalchemy import and_, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker
+
+from ..secure import token_hash
+from ..store.models import FeedToken, RenderedFeed
+from .publish import rerender
+
+__all__ = ["CachedFeed", "FeedCache", "TOKEN_LENGTHS"]
+
+#: Lengths a feed token can have (tokens.py issues 43 characters); others are not looked up.
+TOKEN_LENGTHS = range(20, 101)
+
+#: Most tokens resolved by one query (well under SQLite's bound-parameter limit).
+MAX_BATCH = 500
+
+_LOOKUP = (
+    select(FeedToken.token_hash, FeedToken.student_id, FeedToken.kind, RenderedFeed.etag)
+    .outerjoin(RenderedFeed, and_(RenderedFeed.student_id == FeedToken.student_id,
+                                  RenderedFeed.kind == FeedToken.kind))
+)
+_BODY = select(RenderedFeed.body, RenderedFeed.etag, RenderedFeed.rendered_at)
+
+
+@dataclass(frozen=True)
+class CachedFeed:
+    """One rendered feed, ready to send."""
+
+    etag: str
+    body: bytes
+    gzipped: bytes
+    last_modified: datetime
+    last_modified_http: str
+    """RFC 9110 HTTP-date of `last_modified`, formatted once."""
+
+    @property
+    def gzip_etag(self) -> str:
+        # A different representation needs a different strong validator (RFC 9110 §8.8.3).
+        return self.etag[:-1] + '-gz"'
+
+    @property
+    def size(self) -> int:
+        return len(self.body) + len(self.gzipped)
+
+
+class FeedCache:
+    """Per-process cache of rendered feeds, bounded by total bytes (least recently used goes first)."""
+
+    def __init__(self, engine: AsyncEngine, db: async_sessionmaker, *, public_url: str,
+                 max_bytes: int = 64 * 1024 * 1024) -> None:
+        self._lookups = _TokenLookups(engine)
+        self._db = db
+        self._public_url = public_url
+        self.max_bytes = max_bytes
+        self._entries: OrderedDict[tuple[int, str], CachedFeed] = OrderedDict()
+        self._bytes = 0
+        self.hits = 0
+        self.misses = 0
+
+    async def feed_for_token(self, token: str, kind: str, *, now: datetime) -> CachedFeed | None:
+        """The current feed behind a raw token of the given kind, or None (unknown, rotated, wrong kind)."""
+        if len(token) not in TOKEN_LENGTHS:
+            return None
+        row = await self._lookups.resolve(token_hash(token))
+        if row is None or row.kind != kind:
+            return None
+        key = (row.student_id, row.kind)
+        cached = self._entries.get(key)
+        if cached is not None and cached.etag == row.etag:
+            self._entries.move_to_end(key)
+            self.hits += 1
+            return cached
+        self.misses += 1
+        return await self._load(key, now)
+
+    async def close(self) -> None:
+        """Release the lookup connection (the app's cleanup calls this before the engine closes)."""
+        await self._lookups.close()
+
+    def discard(self, student_id: int) -> None:
+        """Forget a student's feeds (e.g. after they disconnect); a later poll reloads from the database."""
+        for key in [k for k in self._entries if k[0] == student_id]:
+            self._bytes -= self._entries.pop(key).size
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    @property
+    def lookup_queries(self) -> int:
+        """Token lookup queries run so far (fewer than polls when polls arrive together)."""
+        return self._lookups.queries
+
+    async def _load(self, key: tuple[int, str], now: datetime) -> CachedFeed | None:
+        student_id, kind = key
+        query = _BODY.where(RenderedFeed.student_id == student_id, RenderedFeed.kind == kind)
+        async with self._db() as session:
+            row = (await session.execute(query)).first()
+        if row is None:
+            # Never rendered (a student not synced yet, a first sessions poll): render the
+            # stored data once, a valid calendar even when empty, and keep it.
+            async with self._db.begin() as session:
+                await rerender(session, student_id, public_url=self._public_url, now=now, kinds=[kind])
+                row = (await session.execute(query)).first()
+            if row is None:
+                return None
+        body, etag, rendered_at = row
+        feed = CachedFeed(etag=etag, body=body, gzipped=gzip.compress(body, compresslevel=6, mtime=0),
+                          last_modified=rendered_at, last_modified_http=format_datetime(rendered_at, usegmt=True))
+        old = self._entries.pop(key, None)
+        if old is not None:
+            self._bytes -= old.size
+        self._entries[key] = feed
+        self._bytes += feed.size
+        while self._bytes > self.max_bytes and len(self._entries) > 1:
+            _, evicted = self._entries.popitem(last=False)
+            self._bytes -= evicted.size
+        return feed
+
+
+class _Found(NamedTuple):
+    token_hash: str
+    student_id: int
+    kind: str
+    etag: str | None
+
+
+class _TokenLookups:
+    """Token hash → (student, kind, current ETag), concurrent callers batched into one query.
+
+    The query runs on one connection held for the purpose, straight through
+    its driver (aiosqlite or asyncpg) with SQL that SQLAlchemy compiled once
+    per batch size. Through a session, the same query costs about ten times
+    as much (pool checkout, a transaction: on SQLite a BEGIN IMMEDIATE that
+    would queue polls behind every sync's write), and the feed route is the
+    hot path. The statement is still `_LOOKUP`, one definition for both
+    engines; other dialects take the session path.
+    """
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._waiting: dict[str, list[asyncio.Future[_Found | None]]] = {}
+        self._draining: asyncio.Task[None] | None = None
+        self._connection: AsyncConnection | None = None
+        self._driver: Any = None
+        self._sql: dict[int, str] = {}
+        self.queries = 0
+
+    async def resolve(self, digest: str) -> _Found | None:
+        future: asyncio.Future[_Found | None] = asyncio.get_running_loop().create_future()
+        self._waiting.setdefault(digest, []).append(future)
+        if self._draining is None:
+            self._draining = asyncio.get_running_loop().create_task(self._drain())
+        return await future
+
+    async def close(self) -> None:
+        if self._draining is not None:
+            self._draining.cancel()
+            await asyncio.gather(self._draining, return_exceptions=True)
+        await self._drop_connection()
+
+    async def _drain(self) -> None:
+        try:
+            while self._waiting:
+                digests = list(self._waiting)[:MAX_BATCH]
+                batch = {d: self._waiting.pop(d) for d in digests}
+                try:
+                    rows = await self._query(digests)
+                except Exception as exc:  # every waiter gets the database's error
+                    for futures in batch.values():
+                        for future in futures:
+                            if not future.done():
+                                future.set_exception(exc)
+                    continue
+                found = {row.token_hash: row for row in rows}
+                for digest, futures in batch.items():
+                    for future in futures:
+                        if not future.done():  # a poll whose client went away
+                            future.set_result(found.get(digest))
+        finally:
+            self._draining = None
+
+    async def _query(self, digests: Sequence[str]) -> list[_Found]:
+        self.queries += 1
+        dialect = self._engine.dialect
+        if dialect.driver not in ("aiosqlite", "asyncpg"):
+            async with self._engine.connect() as connection:
+                rows = (await connection.execute(_LOOKUP.where(FeedToken.token_hash.in_(digests)))).all()
+            return [_Found(*row) for row in rows]
+        # Pad to a power of two so a handful of compiled statements serve every batch size.
+        size = 1 << (len(digests) - 1).bit_length()
+        params = [*digests, *[digests[-1]] * (size - len(digests))]
+        sql = self._compiled(size)
+        try:
+            driver = await self._driver_connection()
+            if dialect.driver == "aiosqlite":
+                async with driver.execute(sql, params) as cursor:
+                    rows = await cursor.fetchall()
+            else:
+                rows = await driver.fetch(sql, *params)
+        except Exception:
+            # A broken connection (database restarted): the next batch opens a new one.
+            await self._drop_connection()
+            raise
+        return [_Found(*row) for row in rows]
+
+    def _compiled(self, size: int) -> str:
+        sql = self._sql.get(size)
+        if sql is None:
+            statement = _LOOKUP.where(FeedToken.token_hash.in_([f"{i}" for i in range(size)]))
+            sql = str(statement.compile(dialect=self._engine.dialect, compile_kwargs={"render_postcompile": True}))
+            self._sql[size] = sql
+        return sql
+
+    async def _driver_connection(self) -> Any:
+        if self._driver is None:
+            self._connection = await self._engine.connect()
+            raw = await self._connection.get_raw_connection()
+            self._driver = raw.driver_connection
+        return self._driver
+
+    async def _drop_connection(self) -> None:
+        connection, self._connection, self._driver = self._connection, None, None
+        if connection is not None:
+            try:
+                await connection.invalidate()
+                await connection.close()
+            except Exception:  # already broken; nothing more to release
+                pass

@@ -1,0 +1,80 @@
+"""The feed's sections of /me: feed settings and the assignments with no due date.
+
+Registered with `auth.me.add_me_section`; the partials are
+``me/_feed_settings.html`` and ``me/_undated.html``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+from sqlalchemy import select
+
+from ..settings import StudentSettings
+from ..store.models import Assignment, Course, Student
+from ..typedefs import db_key
+from .preferences import REMINDER_CHOICES
+
+__all__ = ["feed_sections", "CourseChoice", "ReminderChoice", "FeedSettingsView", "UndatedAssignment"]
+
+
+@dataclass(frozen=True)
+class CourseChoice:
+    canvas_course_id: str
+    label: str
+    shown: bool
+
+
+@dataclass(frozen=True)
+class ReminderChoice:
+    minutes: int
+    label: str
+    chosen: bool
+
+
+@dataclass(frozen=True)
+class FeedSettingsView:
+    courses: list[CourseChoice]
+    submitted: str
+    event_style: str
+    reminders: list[ReminderChoice]
+
+
+@dataclass(frozen=True)
+class UndatedAssignment:
+    course_code: str
+    title: str
+    kind: str
+    points_possible: float | None
+    html_url: str
+    submission_state: str
+
+
+async def feed_sections(request: web.Request, student: Student) -> dict[str, Any]:
+    """Context of both partials: ``feed_settings`` and ``undated_assignments``."""
+    settings = StudentSettings.from_json(student.settings)
+    hidden = set(settings.hidden_courses)
+    async with request.app[db_key]() as session:
+        courses = (await session.scalars(
+            select(Course).where(Course.student_id == student.id).order_by(Course.course_code, Course.id))).all()
+        undated = (await session.execute(
+            select(Assignment, Course.course_code, Course.canvas_course_id)
+            .join(Course, Course.id == Assignment.course_id)
+            .where(Assignment.student_id == student.id, Assignment.due_at.is_(None),
+                   Assignment.published.is_(True))
+            .order_by(Course.course_code, Assignment.title))).all()
+    reminders = [ReminderChoice(m, label, m in settings.reminder_minutes) for m, label in REMINDER_CHOICES]
+    reminders += [ReminderChoice(m, f"{m} minutes", True) for m in settings.reminder_minutes
+                  if m not in {c.minutes for c in reminders}]
+    view = FeedSettingsView(
+        courses=[CourseChoice(c.canvas_course_id, c.name or c.course_code, c.canvas_course_id not in hidden)
+                 for c in courses],
+        submitted=settings.submitted,
+        event_style=settings.event_style,
+        reminders=reminders,
+    )
+    items = [UndatedAssignment(code, a.title, a.kind, a.points_possible, a.html_url, a.submission_state)
+             for a, code, course_id in undated if course_id not in hidden]
+    return {"feed_settings": view, "undated_assignments": items}

@@ -1,0 +1,127 @@
+"""Rendering a student's feed from the database into `rendered_feeds`.
+
+Feeds are rendered when their data changes (a sync that changed something, a
+settings change, a status change), never on a poll: polls serve the stored
+bytes (cache.py). The stored row is rewritten only when the bytes differ, so
+its `rendered_at` is the feed's true Last-Modified and its ETag stays put
+across no-op renders.
+
+Every function takes an open `AsyncSession`, so callers render inside the
+same transaction that changed the data: a poll never sees new assignments
+with an old feed, or the reverse.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ..settings import StudentSettings
+from ..store.models import Assignment, Course, RenderedFeed, Student
+from ..store.models import Institution as InstitutionRow
+from .render import FeedAssignment, FeedContext, render_feed
+from .tokens import FEED_KINDS
+
+__all__ = ["feed_inputs", "rerender", "etag_for", "render_student_feed"]
+
+
+def etag_for(body: bytes) -> str:
+    """Strong ETag from the content: equal bytes, equal tag, in every process."""
+    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
+async def feed_inputs(session: AsyncSession, student_id: int, *,
+                      public_url: str | None) -> tuple[FeedContext, list[FeedAssignment]] | None:
+    """The render inputs of one student, or None if the student does not exist."""
+    row = (await session.execute(
+        select(Student, InstitutionRow.canvas_host, InstitutionRow.name)
+        .join(InstitutionRow, InstitutionRow.id == Student.institution_id)
+        .where(Student.id == student_id)
+    )).first()
+    if row is None:
+        return None
+    student, canvas_host, school_name = row
+    key = hashlib.sha256(f"{canvas_host}/{student.canvas_user_id}".encode()).hexdigest()[:16]
+    context = FeedContext(
+        canvas_host=canvas_host,
+        school_name=school_name,
+        time_zone=student.time_zone or "UTC",
+        settings=StudentSettings.from_json(student.settings),
+        reconnect_needed=student.status == "reconnect_needed",
+        me_url=f"{public_url.rstrip('/')}/me" if public_url else None,
+        student_key=key,
+    )
+    rows = (await session.execute(
+        select(Assignment, Course.canvas_course_id, Course.course_code)
+        .join(Course, Course.id == Assignment.course_id)
+        .where(Assignment.student_id == student_id, Assignment.published.is_(True))
+    )).all()
+    assignments = [
+        FeedAssignment(
+            canvas_assignment_id=a.canvas_assignment_id,
+            canvas_course_id=course_id,
+            course_code=code,
+            title=a.title,
+            kind=a.kind,
+            description=a.description,
+            html_url=a.html_url,
+            due_at=a.due_at,
+            points_possible=a.points_possible,
+            submission_state=a.submission_state,
+            sequence=a.sequence,
+            last_modified=a.last_modified,
+            unlock_at=a.unlock_at,
+        )
+        for a, course_id, code in rows
+    ]
+    return context, assignments
+
+
+async def render_student_feed(session: AsyncSession, student_id: int, kind: str, *, public_url: str | None,
+                              now: datetime) -> bytes | None:
+    """Fresh bytes of one feed (not stored), or None for an unknown student."""
+    inputs = await feed_inputs(session, student_id, public_url=public_url)
+    if inputs is None:
+        return None
+    context, assignments = inputs
+    # Suggested sessions join here when the planning issue lands (render_feed's `sessions`).
+    return render_feed(context, assignments, now=now, kind=kind)
+
+
+async def rerender(session: AsyncSession, student_id: int, *, public_url: str | None, now: datetime,
+                   kinds: Iterable[str] | None = None) -> dict[str, bool]:
+    """Render and store the student's feeds; {kind: True if the stored bytes changed}.
+
+    `kinds` defaults to "all" plus every kind already stored for the student
+    (a sessions feed is first rendered when it is first polled).
+    """
+    existing = {
+        row.kind: row for row in
+        (await session.scalars(select(RenderedFeed).where(RenderedFeed.student_id == student_id))).all()
+    }
+    wanted = list(dict.fromkeys(kinds if kinds is not None else ["all", *existing]))
+    inputs = await feed_inputs(session, student_id, public_url=public_url)
+    if inputs is None:
+        return {}
+    context, assignments = inputs
+    changed: dict[str, bool] = {}
+    for kind in wanted:
+        if kind not in FEED_KINDS:
+            raise ValueError(f"unknown feed kind {kind!r}")
+        body = render_feed(context, assignments, now=now, kind=kind)
+        etag = etag_for(body)
+        row = existing.get(kind)
+        if row is None:
+            session.add(RenderedFeed(student_id=student_id, kind=kind, body=body, etag=etag, rendered_at=now))
+            changed[kind] = True
+        elif row.etag != etag:
+            row.body, row.etag, row.rendered_at = body, etag, now
+            changed[kind] = True
+        else:
+            changed[kind] = False
+    await session.flush()
+    return changed

@@ -1,0 +1,122 @@
+"""HTTP handlers: the calendar feed that apps poll, and the feed-settings form.
+
+The feed handler is the hot path (every subscribed calendar polls it): it
+resolves the token with one query, answers 304 when the client's copy is
+current, and otherwise sends cached bytes, gzipped if the client asks. It
+never answers 406: Google's fetcher sends no Accept header (ics.md).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from aiohttp import web
+
+from ..auth.csrf import check_csrf
+from ..auth.session import require_student
+from ..settings import SettingsError
+from ..typedefs import config_key, db_key, feed_cache_key
+from .cache import CachedFeed
+from .preferences import patch_from_form, update_settings
+
+__all__ = ["routes", "feed_response"]
+
+routes = web.RouteTableDef()
+
+_CONTENT_TYPE = "text/calendar; charset=utf-8"
+# Calendar apps poll hourly at most; five minutes spares a burst of re-fetches.
+_CACHE_CONTROL = "private, max-age=300"
+_NOT_FOUND_BODY = b"Not found\n"
+
+
+def _not_found() -> web.Response:
+    # Plain and tiny: a calendar app gets nothing to parse, and no hint whether the token ever existed.
+    return web.Response(status=404, body=_NOT_FOUND_BODY, content_type="text/plain",
+                        headers={"Cache-Control": "no-store"})
+
+
+def _accepts_gzip(header: str) -> bool:
+    for part in header.lower().split(","):
+        coding, _, params = part.partition(";")
+        if coding.strip() not in ("gzip", "x-gzip"):
+            continue
+        for param in params.split(";"):
+            name, _, value = param.strip().partition("=")
+            if name == "q":
+                try:
+                    return float(value) > 0
+                except ValueError:
+                    return False
+        return True
+    return False
+
+
+def _matches(header: str, feed: CachedFeed) -> bool:
+    """If-None-Match uses weak comparison (RFC 9110 §13.1.2), so W/ and our -gz variant match too."""
+    for candidate in header.split(","):
+        tag = candidate.strip()
+        if tag == "*":
+            return True
+        tag = tag.removeprefix("W/")
+        if tag in (feed.etag, feed.gzip_etag):
+            return True
+    return False
+
+
+def _not_modified(request: web.Request, feed: CachedFeed) -> bool:
+    if_none_match = request.headers.get("If-None-Match")
+    if if_none_match is not None:
+        return _matches(if_none_match, feed)
+    since = request.if_modified_since
+    # HTTP dates have whole seconds; the stored time has microseconds.
+    return since is not None and feed.last_modified.replace(microsecond=0) <= since
+
+
+def feed_response(request: web.Request, feed: CachedFeed) -> web.Response:
+    """The 200 or 304 answer for a current feed (shared by both feed kinds)."""
+    gzipped = _accepts_gzip(request.headers.get("Accept-Encoding", ""))
+    headers = {
+        "ETag": feed.gzip_etag if gzipped else feed.etag,
+        "Last-Modified": feed.last_modified_http,
+        "Cache-Control": _CACHE_CONTROL,
+        "Vary": "Accept-Encoding",
+    }
+    if _not_modified(request, feed):
+        return web.Response(status=304, headers=headers)
+    if gzipped:
+        headers["Content-Encoding"] = "gzip"
+    headers["Content-Type"] = _CONTENT_TYPE
+    return web.Response(body=feed.gzipped if gzipped else feed.body, headers=headers)
+
+
+async def _serve(request: web.Request, kind: str) -> web.StreamResponse:
+    feed = await request.app[feed_cache_key].feed_for_token(request.match_info["token"], kind,
+                                                             now=datetime.now(UTC))
+    if feed is None:
+        return _not_found()
+    return feed_response(request, feed)
+
+
+# The sessions route is registered first: its pattern is the more specific one.
+@routes.get(r"/feeds/{token:[A-Za-z0-9_-]+}-sessions.ics", name="feed_sessions")
+async def feed_sessions(request: web.Request) -> web.StreamResponse:
+    return await _serve(request, "sessions")
+
+
+@routes.get(r"/feeds/{token:[A-Za-z0-9_-]+}.ics", name="feed")
+async def feed(request: web.Request) -> web.StreamResponse:
+    return await _serve(request, "all")
+
+
+@routes.post("/me/feed-settings", name="feed_settings")
+async def feed_settings(request: web.Request) -> web.StreamResponse:
+    student_id = await require_student(request)
+    await check_csrf(request)
+    form = await request.post()
+    db = request.app[db_key]
+    try:
+        patch = await patch_from_form(db, student_id, form)
+        await update_settings(db, student_id, patch, public_url=request.app[config_key].server.public_url)
+    except SettingsError as exc:
+        raise web.HTTPBadRequest(text=f"That setting was not saved: {exc.message}") from None
+    raise web.HTTPSeeOther("/me#feed-settings-title")

@@ -1,0 +1,427 @@
+"""Canvas's JSON shapes: users, courses, assignments, submissions, planner
+items, calendar events and error bodies, plus Canvas's JSON encoding quirks.
+
+Field sets follow the Canvas REST docs (canvas.md §2); timestamps are
+ISO 8601 UTC with a `Z`, ids are JSON numbers unless the client asked for
+`application/json+canvas-string-ids`.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from typing import Any
+
+from .student_view import (
+    EffectiveDates,
+    LockState,
+    SubmissionStatus,
+    effective_dates,
+    lock_state,
+    submission_status,
+)
+from .world import Assignment, CalendarEvent, Course, SandboxWorld, School, Submission, User
+
+JSON_CONTENT_TYPE = "application/json; charset=utf-8"
+STRING_IDS_ACCEPT = "application/json+canvas-string-ids"
+
+Json = dict[str, Any]
+
+
+def iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return iso(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def stringify_ids(value: Any) -> Any:
+    """Canvas's string-ids mode: `id`, `*_id` values and `*_ids` items become strings."""
+    if isinstance(value, list):
+        return [stringify_ids(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    out = {}
+    for key, item in value.items():
+        is_id = key == "id" or key.endswith("_id")
+        if is_id and isinstance(item, int) and not isinstance(item, bool):
+            out[key] = str(item)
+        elif key.endswith("_ids") and isinstance(item, list):
+            out[key] = [str(i) if isinstance(i, int) else i for i in item]
+        else:
+            out[key] = stringify_ids(item)
+    return out
+
+
+def encode(value: Any, *, string_ids: bool = False) -> bytes:
+    """Rails' encoder: UTF-8, but <, > and & escaped as \\u003c, \\u003e, \\u0026."""
+    if string_ids:
+        value = stringify_ids(value)
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=_plain)
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return text.encode()
+
+
+def error_body(message: str, **extra: Any) -> Json:
+    return {"errors": [{"message": message}], **extra}
+
+
+# -- users ----------------------------------------------------------------
+
+
+def user_json(user: User) -> Json:
+    return {
+        "id": user.id,
+        "name": user.name,
+        "created_at": None,
+        "sortable_name": user.sortable_name,
+        "short_name": user.short_name,
+        "avatar_url": "/images/messages/avatar-50.png",
+        "locale": user.locale,
+        "effective_locale": user.locale,
+        "permissions": {"can_update_name": True, "can_update_avatar": True},
+    }
+
+
+def profile_json(user: User, base: str) -> Json:
+    return {
+        "id": user.id,
+        "name": user.name,
+        "short_name": user.short_name,
+        "sortable_name": user.sortable_name,
+        "title": None,
+        "bio": None,
+        "primary_email": user.email,
+        "login_id": user.login_id,
+        "integration_id": None,
+        "time_zone": user.time_zone,
+        "locale": user.locale,
+        "effective_locale": user.locale,
+        "avatar_url": "/images/messages/avatar-50.png",
+        "calendar": {"ics": f"{base}/feeds/calendars/user_{user.feed_uuid}.ics"},
+        "lti_user_id": f"{user.feed_uuid[:20]}lti",
+        "k5_user": False,
+    }
+
+
+def token_user_json(user: User) -> Json:
+    """The `user` object inside a token response."""
+    return {
+        "id": user.id,
+        "name": user.name,
+        "global_id": str(user.global_id),
+        "effective_locale": user.locale,
+    }
+
+
+# -- courses --------------------------------------------------------------
+
+
+def course_json(world: SandboxWorld, course: Course, user_id: int, base: str,
+                includes: set[str]) -> Json:
+    school: School = world.schools[course.school]
+    enrollment = world.enrollment(user_id, course.id)
+    role = enrollment.type if enrollment else "StudentEnrollment"
+    body: Json = {
+        "id": course.id,
+        "name": course.name,
+        "course_code": course.course_code,
+        "uuid": course.uuid,
+        "workflow_state": "available",
+        "account_id": school.shard * 100 + 1,
+        "root_account_id": 1,
+        "enrollment_term_id": course.term_id,
+        "start_at": iso(school.term.start_at),
+        "end_at": iso(school.term.end_at),
+        "created_at": iso(school.term.start_at),
+        "time_zone": course.time_zone,
+        "default_view": "modules",
+        "is_public": False,
+        "public_syllabus": False,
+        "hide_final_grades": False,
+        "apply_assignment_group_weights": False,
+        "restrict_enrollments_to_course_dates": False,
+        "calendar": {"ics": f"{base}/feeds/calendars/course_{course.uuid}.ics"},
+        "enrollments": [
+            {
+                "type": role.removesuffix("Enrollment").lower(),
+                "role": role,
+                "role_id": 3 if role == "StudentEnrollment" else 4,
+                "user_id": user_id,
+                "enrollment_state": enrollment.state if enrollment else "active",
+                "limit_privileges_to_course_section": False,
+            }
+        ],
+    }
+    if "term" in includes:
+        body["term"] = {
+            "id": school.term.id,
+            "name": school.term.name,
+            "start_at": iso(school.term.start_at),
+            "end_at": iso(school.term.end_at),
+            "workflow_state": "active",
+        }
+    if "concluded" in includes:
+        body["concluded"] = False
+    if "favorites" in includes:
+        body["is_favorite"] = True
+    return body
+
+
+# -- assignments and submissions -------------------------------------------
+
+
+def submission_json(sub: Submission | None, status: SubmissionStatus, assignment: Assignment,
+                    user_id: int) -> Json:
+    state = sub.workflow_state if sub else "unsubmitted"
+    return {
+        "id": sub.id if sub else None,
+        "assignment_id": assignment.id,
+        "user_id": user_id,
+        "submitted_at": iso(sub.submitted_at) if sub else None,
+        "workflow_state": state,
+        "late": status.late,
+        "missing": status.missing,
+        "excused": status.excused,
+        "score": sub.score if sub else None,
+        "grade": None if not sub or sub.score is None else str(sub.score),
+        "entered_score": sub.score if sub else None,
+        "attempt": sub.attempt if sub else None,
+        "graded_at": iso(sub.graded_at) if sub else None,
+        "posted_at": iso(sub.graded_at) if sub else None,
+        "late_policy_status": "missing" if status.missing else None,
+        "seconds_late": status.seconds_late,
+        "submission_type": (assignment.submission_types[0] if status.submitted else None),
+        "grade_matches_current_submission": True,
+    }
+
+
+def _date_entry(dates: EffectiveDates) -> Json:
+    entry: Json = {
+        "due_at": iso(dates.due_at),
+        "unlock_at": iso(dates.unlock_at),
+        "lock_at": iso(dates.lock_at),
+    }
+    if dates.override is None:
+        entry["base"] = True
+    else:
+        entry["id"] = dates.override.id
+        entry["title"] = dates.override.title
+    return entry
+
+
+def assignment_json(world: SandboxWorld, assignment: Assignment, user_id: int, base: str,
+                    includes: set[str], now: datetime) -> Json:
+    """One assignment as `user_id` sees it (override dates, lock, submission)."""
+    course = world.courses[assignment.course_id]
+    dates = effective_dates(world, assignment, user_id)
+    lock: LockState = lock_state(assignment, dates, now, world.users[user_id].time_zone)
+    offline_only = "not_graded" in assignment.submission_types
+    body: Json = {
+        "id": assignment.id,
+        "name": assignment.name,
+        "description": None if lock.locked and lock.info and "unlock_at" in lock.info
+        else assignment.description,
+        "created_at": iso(assignment.created_at),
+        "updated_at": iso(assignment.updated_at),
+        "due_at": iso(dates.due_at),
+        "lock_at": iso(dates.lock_at),
+        "unlock_at": iso(dates.unlock_at),
+        "has_overrides": bool(world.overrides_for(assignment.id)),
+        "course_id": course.id,
+        "html_url": f"{base}/courses/{course.id}/assignments/{assignment.id}",
+        "submissions_download_url": f"{base}/courses/{course.id}/assignments/{assignment.id}"
+        "/submissions?zip=1",
+        "assignment_group_id": course.id * 10 + 1,
+        "points_possible": assignment.points_possible,
+        "grading_type": "not_graded" if offline_only else "points",
+        "submission_types": list(assignment.submission_types),
+        "position": assignment.position,
+        "published": assignment.published,
+        "workflow_state": assignment.workflow_state,
+        "locked_for_user": lock.locked,
+        "is_quiz_assignment": assignment.quiz_id is not None,
+        "allowed_attempts": -1,
+        "omit_from_final_grade": offline_only,
+        "due_date_required": False,
+    }
+    if lock.locked:
+        body["lock_info"] = {k: (iso(v) if isinstance(v, datetime) else v)
+                             for k, v in (lock.info or {}).items()}
+        body["lock_explanation"] = lock.explanation
+    if assignment.quiz_id is not None:
+        body["quiz_id"] = assignment.quiz_id
+    if assignment.discussion_topic_id is not None:
+        body["discussion_topic"] = {
+            "id": assignment.discussion_topic_id,
+            "title": assignment.name,
+            "assignment_id": assignment.id,
+            "html_url": f"{base}/courses/{course.id}/discussion_topics/"
+            f"{assignment.discussion_topic_id}",
+        }
+    if "all_dates" in includes:
+        body["all_dates"] = [_date_entry(dates)]
+    if "submission" in includes:
+        status = submission_status(world, assignment, user_id, dates.due_at, now)
+        if status.submission is not None:
+            body["submission"] = submission_json(status.submission, status, assignment, user_id)
+    return body
+
+
+def quiz_json(world: SandboxWorld, assignment: Assignment, user_id: int, base: str) -> Json:
+    dates = effective_dates(world, assignment, user_id)
+    return {
+        "id": assignment.quiz_id,
+        "title": assignment.name,
+        "html_url": f"{base}/courses/{assignment.course_id}/quizzes/{assignment.quiz_id}",
+        "quiz_type": "assignment",
+        "assignment_id": assignment.id,
+        "time_limit": assignment.time_limit,
+        "allowed_attempts": 1,
+        "points_possible": assignment.points_possible,
+        "due_at": iso(dates.due_at),
+        "lock_at": iso(dates.lock_at),
+        "unlock_at": iso(dates.unlock_at),
+        "published": assignment.published,
+        "description": assignment.description,
+    }
+
+
+# -- planner --------------------------------------------------------------
+
+
+def planner_assignment_item(world: SandboxWorld, assignment: Assignment, user_id: int,
+                            now: datetime) -> Json:
+    course = world.courses[assignment.course_id]
+    dates = effective_dates(world, assignment, user_id)
+    status = submission_status(world, assignment, user_id, dates.due_at, now)
+    if assignment.quiz_id is not None:
+        kind, plannable_id = "quiz", assignment.quiz_id
+        url = f"/courses/{course.id}/quizzes/{assignment.quiz_id}"
+    elif assignment.discussion_topic_id is not None:
+        kind, plannable_id = "discussion_topic", assignment.discussion_topic_id
+        url = f"/courses/{course.id}/discussion_topics/{assignment.discussion_topic_id}"
+    else:
+        kind, plannable_id = "assignment", assignment.id
+        url = f"/courses/{course.id}/assignments/{assignment.id}"
+    sub = status.submission
+    return {
+        "context_type": "Course",
+        "course_id": course.id,
+        "plannable_id": plannable_id,
+        "planner_override": None,
+        "plannable_type": kind,
+        "new_activity": False,
+        "submissions": {
+            "submitted": status.submitted,
+            "excused": status.excused,
+            "graded": status.graded,
+            "posted_at": iso(sub.graded_at) if sub else None,
+            "late": status.late,
+            "missing": status.missing,
+            "needs_grading": status.submitted and not status.graded,
+            "has_feedback": False,
+            "redo_request": False,
+        },
+        "plannable_date": iso(dates.due_at),
+        "plannable": {
+            "id": plannable_id,
+            "title": assignment.name,
+            "due_at": iso(dates.due_at),
+            "points_possible": assignment.points_possible,
+            "assignment_id": assignment.id,
+            "created_at": iso(assignment.created_at),
+            "updated_at": iso(assignment.updated_at),
+        },
+        "html_url": url,
+        "context_name": course.name,
+        "context_image": None,
+    }
+
+
+def planner_event_item(world: SandboxWorld, event: CalendarEvent) -> Json:
+    course = world.courses[event.course_id]
+    return {
+        "context_type": "Course",
+        "course_id": course.id,
+        "plannable_id": event.id,
+        "planner_override": None,
+        "plannable_type": "calendar_event",
+        "new_activity": False,
+        "submissions": False,
+        "plannable_date": iso(event.start_at),
+        "plannable": {
+            "id": event.id,
+            "title": event.title,
+            "start_at": iso(event.start_at),
+            "end_at": iso(event.end_at),
+            "location_name": event.location_name,
+            "all_day": False,
+            "created_at": iso(event.created_at),
+            "updated_at": iso(event.updated_at),
+        },
+        "html_url": f"/calendar?event_id={event.id}&include_contexts=course_{course.id}",
+        "context_name": course.name,
+        "context_image": None,
+    }
+
+
+# -- calendar events --------------------------------------------------------
+
+
+def assignment_event_json(world: SandboxWorld, assignment: Assignment, user_id: int, base: str,
+                          now: datetime) -> Json:
+    course = world.courses[assignment.course_id]
+    dates = effective_dates(world, assignment, user_id)
+    return {
+        "id": f"assignment_{assignment.id}",
+        "title": assignment.name,
+        "type": "assignment",
+        "start_at": iso(dates.due_at),
+        "end_at": iso(dates.due_at),
+        "all_day": dates.all_day,
+        "all_day_date": dates.all_day_date,
+        "description": assignment.description,
+        "context_code": f"course_{course.id}",
+        "context_name": course.name,
+        "workflow_state": "published" if assignment.published else "unpublished",
+        "created_at": iso(assignment.created_at),
+        "updated_at": iso(assignment.updated_at),
+        "html_url": f"{base}/courses/{course.id}/assignments/{assignment.id}",
+        "url": f"{base}/api/v1/calendar_events/assignment_{assignment.id}",
+        "important_dates": False,
+        "assignment": assignment_json(world, assignment, user_id, base, {"submission"}, now),
+    }
+
+
+def event_json(world: SandboxWorld, event: CalendarEvent, base: str) -> Json:
+    course = world.courses[event.course_id]
+    return {
+        "id": event.id,
+        "title": event.title,
+        "type": "event",
+        "start_at": iso(event.start_at),
+        "end_at": iso(event.end_at),
+        "all_day": False,
+        "all_day_date": None,
+        "description": event.description,
+        "location_name": event.location_name,
+        "location_address": None,
+        "context_code": f"course_{course.id}",
+        "context_name": course.name,
+        "workflow_state": "active",
+        "hidden": False,
+        "parent_event_id": None,
+        "child_events_count": 0,
+        "child_events": [],
+        "created_at": iso(event.created_at),
+        "updated_at": iso(event.updated_at),
+        "html_url": f"{base}/calendar?event_id={event.id}&include_contexts=course_{course.id}",
+        "url": f"{base}/api/v1/calendar_events/{event.id}",
+        "important_dates": False,
+    }

@@ -1,0 +1,188 @@
+"""Canvas's own calendar feeds: `/feeds/calendars/user_<uuid>.ics` (and the
+course feed `course_<uuid>.ics` that course JSON links to).
+
+Modelled on calendar_events_api_controller.rb `public_feed` and
+calendar_event.rb `IcalEvent#to_ics` (canvas.md §3):
+- unauthenticated secret URL; assignments (the user's overrides applied) and
+  course events from 30 days back to 366 days ahead; no submission status;
+- PRODID `icalendar-ruby` (the gem's default), METHOD PUBLISH,
+  X-WR-CALNAME "<Name> Calendar (Canvas)", no VTIMEZONE, no VALARM;
+- timed assignments are zero-length UTC events (DTSTART = DTEND = due_at);
+  23:59/00:00-local ones are all-day (DTSTART;VALUE=DATE, no DTEND);
+- SUMMARY "title [course_code]" (plus " (override title)" before the code
+  when an override sets the date, which also switches the UID to
+  event-assignment-override-<id>); DESCRIPTION is plain text with the HTML
+  in X-ALT-DESC, both left out while locked; DTSTAMP = updated_at; SEQUENCE 0.
+Answers ETag / If-None-Match with 304.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timedelta
+from html.parser import HTMLParser
+
+from aiohttp import web
+from icalendar import Calendar, Event
+
+from .middlewares import sandbox_state
+from .student_view import effective_dates, lock_state, visible_to
+from .typedefs import USER_KEY
+from .world import Assignment, CalendarEvent, Course, SandboxWorld
+
+PAST = timedelta(days=30)
+AHEAD = timedelta(days=366)
+
+
+class _TextOnly(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+    def handle_starttag(self, tag: str, attrs: object) -> None:
+        if tag in {"p", "br", "li", "tr", "h1", "h2", "h3", "h4", "div"}:
+            self.parts.append("\n")
+
+
+def html_to_text(html: str) -> str:
+    parser = _TextOnly()
+    parser.feed(html)
+    lines = (" ".join(line.split()) for line in "".join(parser.parts).splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+def _calendar(name: str) -> Calendar:
+    cal = Calendar()
+    cal.add("version", "2.0")
+    cal.add("prodid", "icalendar-ruby")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
+    cal.add("X-WR-CALNAME", f"{name} Calendar (Canvas)")
+    cal.add("X-WR-CALDESC", f"Calendar events for {name}")
+    return cal
+
+
+def _calendar_url(base: str, course: Course, moment: datetime, fragment: str) -> str:
+    return (f"{base}/calendar?include_contexts=course_{course.id}"
+            f"&month={moment.month:02d}&year={moment.year}#{fragment}")
+
+
+def assignment_vevent(world: SandboxWorld, assignment: Assignment, user_id: int | None,
+                      base: str, now: datetime) -> Event | None:
+    """The VEVENT for one assignment as `user_id` sees it (None = course feed)."""
+    course = world.courses[assignment.course_id]
+    if user_id is None:
+        dates = effective_dates(world, assignment, -1)
+        tz = course.time_zone
+    else:
+        dates = effective_dates(world, assignment, user_id)
+        tz = world.users[user_id].time_zone
+    if dates.due_at is None:
+        return None
+    event = Event()
+    event.add("class", "PUBLIC")
+    if dates.all_day and dates.all_day_date is not None:
+        event.add("dtstart", dates.all_day_date)
+    else:
+        event.add("dtstart", dates.due_at)
+        event.add("dtend", dates.due_at)
+    event.add("dtstamp", assignment.updated_at)
+    override = dates.override
+    title = assignment.name + (f" ({override.title})" if override else "")
+    event.add("summary", f"{title} [{course.course_code}]")
+    if assignment.description and not lock_state(assignment, dates, now, tz).locked:
+        event.add("description", html_to_text(assignment.description))
+        event.add("X-ALT-DESC", assignment.description, parameters={"FMTTYPE": "text/html"})
+    event.add("uid", f"event-assignment-override-{override.id}" if override
+              else f"event-assignment-{assignment.id}")
+    event.add("sequence", 0)
+    event.add("url", _calendar_url(base, course, dates.due_at, f"assignment_{assignment.id}"))
+    return event
+
+
+def event_vevent(world: SandboxWorld, item: CalendarEvent, base: str) -> Event:
+    course = world.courses[item.course_id]
+    event = Event()
+    event.add("class", "PUBLIC")
+    event.add("dtstart", item.start_at)
+    event.add("dtend", item.end_at)
+    event.add("dtstamp", item.updated_at)
+    event.add("summary", f"{item.title} [{course.course_code}]")
+    if item.description:
+        event.add("description", html_to_text(item.description))
+        event.add("X-ALT-DESC", item.description, parameters={"FMTTYPE": "text/html"})
+    if item.location_name:
+        event.add("location", item.location_name)
+    event.add("uid", f"event-calendar-event-{item.id}")
+    event.add("sequence", 0)
+    event.add("url", _calendar_url(base, course, item.start_at, f"calendar_event_{item.id}"))
+    return event
+
+
+def render_feed(world: SandboxWorld, name: str, courses: list[Course], user_id: int | None,
+                base: str, now: datetime) -> bytes:
+    """The ICS bytes for a user (their courses, their dates) or a course feed."""
+    cal = _calendar(name)
+    window_start, window_end = now - PAST, now + AHEAD
+    for course in courses:
+        for assignment in world.course_assignments(course.id):
+            if user_id is None and not assignment.published:
+                continue
+            if user_id is not None and not visible_to(world, assignment, user_id):
+                continue
+            vevent = assignment_vevent(world, assignment, user_id, base, now)
+            due = vevent and vevent.decoded("dtstart")
+            if vevent is not None and _in_window(due, window_start, window_end):
+                cal.add_component(vevent)
+        for item in world.course_events(course.id):
+            if window_start <= item.start_at <= window_end:
+                cal.add_component(event_vevent(world, item, base))
+    return cal.to_ical()
+
+
+def _in_window(start: object, low: datetime, high: datetime) -> bool:
+    if isinstance(start, datetime):
+        return low <= start <= high
+    return low.date() <= start <= high.date()  # type: ignore[operator]
+
+
+def _ics_response(request: web.Request, body: bytes) -> web.StreamResponse:
+    etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
+    if etag in request.headers.get("If-None-Match", ""):
+        return web.Response(status=304, headers={"etag": etag})
+    return web.Response(body=body, content_type="text/calendar", charset="utf-8",
+                        headers={"etag": etag})
+
+
+async def user_feed(request: web.Request) -> web.StreamResponse:
+    state = sandbox_state(request)
+    user = state.world.user_by_feed_uuid(state.school_slug, request.match_info["uuid"])
+    if user is None:
+        return web.Response(status=404, text="Not Found")
+    request[USER_KEY] = user.id
+    world = state.world
+    courses = sorted({world.courses[e.course_id].id: world.courses[e.course_id]
+                      for e in world.enrollments_of(user.id)}.values(), key=lambda c: c.id)
+    body = render_feed(world, user.name, courses, user.id,
+                       f"{request.scheme}://{request.host}", state.now())
+    return _ics_response(request, body)
+
+
+async def course_feed(request: web.Request) -> web.StreamResponse:
+    state = sandbox_state(request)
+    course = next((c for c in state.world.courses.values()
+                   if c.school == state.school_slug and c.uuid == request.match_info["uuid"]),
+                  None)
+    if course is None:
+        return web.Response(status=404, text="Not Found")
+    body = render_feed(state.world, course.name, [course], None,
+                       f"{request.scheme}://{request.host}", state.now())
+    return _ics_response(request, body)
+
+
+def setup_routes(app: web.Application) -> None:
+    app.router.add_get("/feeds/calendars/user_{uuid}.ics", user_feed)
+    app.router.add_get("/feeds/calendars/course_{uuid}.ics", course_feed)

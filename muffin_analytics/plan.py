@@ -1,0 +1,904 @@
+"""Balanced plans: meet every deadline with the lowest possible daily peak.
+
+Model (analytics.md §3).  Day *t* has capacity c_t ≥ 0 free hours.
+Assignment *j* needs p_j hours (``est_hours``) and may be worked on from its
+release day r_j = max(unlock day, plan start) to its work day d_j (the due day,
+or the day before for deadlines before 05:00, see :mod:`muffin_analytics.days`).
+Work may be split across days.
+
+**Lower bound.**  For any window of days [a, b], the work that *must* happen
+inside it is W(a, b) = Σ p_j over assignments with a ≤ r_j and d_j ≤ b, and the
+free time is C(a, b) = Σ c_t.  No plan can keep every day's load below
+λ*·c_t with
+
+    λ* = max over windows of W(a, b) / C(a, b).
+
+The window attaining it is the *critical window*; λ* > 1 means the work does
+not fit the free hours.
+
+**The bound is attained** (Horn 1974): earliest-deadline-first with a daily
+budget λ*·c_t meets every deadline.  We go further and compute the
+Yao–Demers–Shenker (1995) schedule: take the window of highest intensity,
+run its assignments at exactly that intensity (EDF inside the window), remove
+its days and repeat.  YDS minimises every convex cost of the daily load ratios
+at once — the peak *and* Σ load² — so it is the most level plan, not just one
+with the optimal peak.
+
+Implementation: per round, the intensities of all candidate windows (starts at
+release days, ends at work days) come from a 2-D cumulative sum of a
+release × deadline effort matrix and a prefix sum of capacities; removed days
+get capacity 0 instead of being collapsed, which leaves every other window's
+intensity unchanged.  EDF then runs once per round over that round's days.
+
+Rows are never dropped silently: undated, already submitted, unestimated,
+past-due and unschedulable assignments (no free hour in their window) are
+listed in :attr:`BalancedPlan.dropped` with a ``code`` and a ``reason``.
+"""
+
+from __future__ import annotations
+
+import heapq
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ._format import fmt_day, fmt_hours, fmt_range
+from .capacity import CapacityLike, capacity_array
+from .days import DUE_CUTOFF_HOUR, NO_DAY, day_number, day_to_date, days_to_datetime64, local_day, resolve_tz, work_day
+from .errors import PlanError, SchemaError
+from .schema import DROPPED_COLUMNS
+
+__all__ = [
+    "DEFAULT_LEAD_DAYS",
+    "BalancedPlan",
+    "balanced",
+    "balanced_many",
+    "critical_intensity",
+    "dropped_table",
+    "yds",
+]
+
+DEFAULT_LEAD_DAYS: int = 7
+"""With ``start=None``, an assignment without an unlock date counts as workable this many days before its work day."""
+
+_NEEDED = ("student", "assignment_id", "due_at", "unlock_at", "est_hours")
+
+
+# --------------------------------------------------------------------------
+# The algorithm, on day indices.
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Yds:
+    task_round: np.ndarray  # round of each task
+    day_round: np.ndarray  # round of each day, -1 if idle
+    levels: np.ndarray  # intensity of each round (non-increasing)
+    first: np.ndarray  # window of each round (day indices)
+    last: np.ndarray
+    work: np.ndarray  # W of each round's window when it was chosen
+    free: np.ndarray  # C of each round's window when it was chosen
+    s_task: np.ndarray  # sessions: task index, day index, hours
+    s_day: np.ndarray
+    s_hours: np.ndarray
+
+
+def critical_intensity(release: np.ndarray, deadline: np.ndarray, effort: np.ndarray, capacity: np.ndarray) -> tuple[float, int, int]:
+    """λ* and its window for tasks on day indices ``0 .. len(capacity)-1``.
+
+    Parameters
+    ----------
+    release, deadline : array of int
+        First and last day index on which each task may be worked (inclusive).
+    effort : array of float
+        Hours per task (> 0).
+    capacity : array of float
+        Free hours per day.
+
+    Returns
+    -------
+    (float, int, int)
+        λ* = max W(a, b) / C(a, b) and the first and last day index of the
+        window attaining it (``inf`` if some task's window has no capacity;
+        ``(0.0, -1, -1)`` for no tasks).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from muffin_analytics.plan import critical_intensity
+    >>> critical_intensity(np.array([0, 0]), np.array([1, 3]), np.array([6.0, 2.0]), np.full(4, 4.0))
+    (0.75, 0, 1)
+    """
+    release = np.asarray(release, dtype=np.int64)
+    deadline = np.asarray(deadline, dtype=np.int64)
+    effort = np.asarray(effort, dtype=float)
+    if release.size == 0:
+        return 0.0, -1, -1
+    ru, ri = np.unique(release, return_inverse=True)
+    du, di = np.unique(deadline, return_inverse=True)
+    nr, nd = len(ru), len(du)
+    m = np.bincount(ri * nd + di, weights=effort, minlength=nr * nd).reshape(nr, nd)
+    w = m[::-1].cumsum(0)[::-1].cumsum(1)
+    prefix = np.concatenate(([0.0], np.cumsum(capacity, dtype=float)))
+    c = prefix[du + 1][None, :] - prefix[ru][:, None]
+    valid = c > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        inten = np.where(valid, w / np.where(valid, c, 1.0), np.where((w > 0) & (du[None, :] >= ru[:, None]), np.inf, -np.inf))
+    k = int(np.argmax(inten))
+    i, j = divmod(k, nd)
+    return float(inten[i, j]), int(ru[i]), int(du[j])
+
+
+def yds(release: np.ndarray, deadline: np.ndarray, effort: np.ndarray, capacity: np.ndarray) -> _Yds:
+    """Yao–Demers–Shenker schedule on day indices.
+
+    Parameters
+    ----------
+    release, deadline : array of int
+        Inclusive day-index windows; every window must contain a day of
+        positive capacity (filter with the plan's *unschedulable* check).
+    effort : array of float
+        Hours per task, all > 0.
+    capacity : array of float
+        Free hours per day.
+
+    Returns
+    -------
+    _Yds
+        Rounds (window, intensity), the round of every task and day, and the
+        sessions (task index, day index, hours).  A day of round *k* carries
+        exactly ``levels[k] * capacity[day]`` hours.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from muffin_analytics.plan import yds
+    >>> out = yds(np.array([0, 0]), np.array([1, 3]), np.array([6.0, 2.0]), np.full(4, 4.0))
+    >>> out.levels.tolist(), out.s_hours.tolist()
+    ([0.75, 0.25], [3.0, 3.0, 1.0, 1.0])
+    """
+    release = np.asarray(release, dtype=np.int64)
+    deadline = np.asarray(deadline, dtype=np.int64)
+    effort = np.asarray(effort, dtype=float)
+    cap0 = np.asarray(capacity, dtype=float)
+    n, n_days = len(effort), len(cap0)
+    task_round = np.full(n, -1, dtype=np.int64)
+    day_round = np.full(n_days, -1, dtype=np.int64)
+    levels: list[float] = []
+    firsts: list[int] = []
+    lasts: list[int] = []
+    works: list[float] = []
+    frees: list[float] = []
+    cap = cap0.copy()
+    # Candidate windows start on a release day and end on a work day; the
+    # index maps are computed once.  W (work inside each candidate window) is
+    # built once by a 2-D cumulative sum, then updated as tasks leave.
+    ru, ri = np.unique(release, return_inverse=True)
+    du, di = np.unique(deadline, return_inverse=True)
+    nr, nd = len(ru), len(du)
+    du1 = du + 1
+    flat = ri * nd + di
+    w = _window_work(flat, effort, nr, nd)
+    prefix = np.zeros(n_days + 1)
+    neg_inf = np.full((nr, nd), -np.inf)
+    active = np.ones(n, dtype=bool)
+    remaining = n
+    k = 0
+    while remaining:
+        np.cumsum(cap, out=prefix[1:])
+        # C of each window; windows ending before they start come out <= 0.
+        c = prefix[du1] - prefix[ru][:, None]
+        inten = np.divide(w, c, out=neg_inf.copy(), where=c > 0)
+        best = int(inten.argmax())
+        i, j = divmod(best, nd)
+        lam = float(inten[i, j])
+        if not lam > 0 or lam == np.inf:  # pragma: no cover - guarded by the callers' checks
+            raise PlanError("internal error: a task window without capacity reached YDS")
+        a, b = int(ru[i]), int(du[j])
+        levels.append(lam)
+        firsts.append(a)
+        lasts.append(b)
+        works.append(float(w[i, j]))
+        frees.append(float(c[i, j]))
+        gone = np.flatnonzero(active & (release >= a) & (deadline <= b))
+        task_round[gone] = k
+        active[gone] = False
+        remaining -= len(gone)
+        if remaining:
+            if len(gone) > 8:
+                w = _window_work(flat[active], effort[active], nr, nd)
+            else:
+                for t in gone.tolist():
+                    w[: ri[t] + 1, di[t] :] -= effort[t]
+        # Removed days keep their index but lose their capacity: every other
+        # window's intensity is then what it is on the collapsed timeline.
+        free = cap[a : b + 1] > 0
+        day_round[a : b + 1][free] = k
+        cap[a : b + 1] = 0.0
+        k += 1
+    s_task, s_day, s_hours = _edf(release, deadline, effort, cap0, task_round, day_round, np.array(levels))
+    return _Yds(
+        task_round,
+        day_round,
+        np.array(levels),
+        np.array(firsts, dtype=np.int64),
+        np.array(lasts, dtype=np.int64),
+        np.array(works),
+        np.array(frees),
+        s_task,
+        s_day,
+        s_hours,
+    )
+
+
+def _window_work(flat: np.ndarray, effort: np.ndarray, nr: int, nd: int) -> np.ndarray:
+    """W[i, j] = effort of tasks with release >= ru[i] and deadline <= du[j]."""
+    m = np.bincount(flat, weights=effort, minlength=nr * nd).reshape(nr, nd)
+    return m[::-1].cumsum(0)[::-1].cumsum(1)
+
+
+def _edf(release, deadline, effort, cap0, task_round, day_round, levels):
+    """Earliest-deadline-first inside each YDS round at that round's intensity.
+
+    Works in *capacity units*: the days of round 0, then of round 1, … laid end
+    to end, each as long as its budget level × capacity.  A task becomes
+    available at the position where its release day starts inside its own
+    round's stretch, so one event-driven EDF pass (O(n log n), with at most
+    two segments per task) serves all rounds; segments are then cut at day
+    boundaries with NumPy.
+    """
+    days = np.flatnonzero(day_round >= 0)
+    days = days[np.lexsort((days, day_round[days]))]  # by round, then date
+    budget = levels[day_round[days]] * cap0[days]
+    bound = np.concatenate(([0.0], np.cumsum(budget)))
+    # Release position of each task: where its release day starts in its round's stretch.
+    key = day_round[days] * (len(cap0) + 1) + days
+    pos = np.searchsorted(key, task_round * (len(cap0) + 1) + release)
+    rel_pos = bound[pos]
+    order = np.lexsort((deadline, rel_pos))
+    n = len(order)
+    r_l = rel_pos[order].tolist()
+    r_l.append(float("inf"))  # sentinel: "no further release"
+    d_l = deadline[order].tolist()
+    left = effort[order].tolist()
+    seg_task: list[int] = []
+    seg_start: list[float] = []
+    seg_end: list[float] = []
+    add_task, add_start, add_end = seg_task.append, seg_start.append, seg_end.append
+    push, pop = heapq.heappush, heapq.heappop
+    heap: list[tuple[int, int]] = []
+    u = 0.0
+    i = 0
+    while i < n or heap:
+        if not heap and r_l[i] > u:
+            u = r_l[i]
+        while r_l[i] <= u:
+            push(heap, (d_l[i], i))
+            i += 1
+        j = heap[0][1]
+        nxt = r_l[i]
+        finish = u + left[j]
+        add_task(j)
+        add_start(u)
+        if finish <= nxt:
+            add_end(finish)
+            u = finish
+            pop(heap)
+        else:
+            add_end(nxt)
+            left[j] -= nxt - u
+            u = nxt
+    st = np.array(seg_start)
+    en = np.array(seg_end)
+    tk = order[np.array(seg_task, dtype=np.int64)]
+    # Cut segments at day boundaries: segment s covers days first[s]..last[s].
+    n_days = len(days)
+    first = np.clip(np.searchsorted(bound, st, side="right") - 1, 0, max(n_days - 1, 0))
+    last = np.clip(np.searchsorted(bound, en, side="left") - 1, 0, max(n_days - 1, 0))
+    last = np.maximum(last, first)
+    count = last - first + 1
+    piece_seg = np.repeat(np.arange(len(st)), count)
+    piece_day = first[piece_seg] + (np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count))
+    lo = np.maximum(st[piece_seg], bound[piece_day])
+    hi = np.minimum(en[piece_seg], bound[piece_day + 1])
+    hours = hi - lo
+    piece_task = tk[piece_seg]
+    # A task can be preempted and resumed on the same day: merge its pieces.
+    flat = piece_task * (len(cap0) + 1) + days[piece_day]
+    uniq, inv = np.unique(flat, return_inverse=True)
+    merged = np.bincount(inv, weights=hours, minlength=len(uniq))
+    s_task = uniq // (len(cap0) + 1)
+    s_day = uniq % (len(cap0) + 1)
+    # Float dust (1e-15 h at a boundary) is not a session.  Every task keeps
+    # at least its largest piece, which also absorbs any rounding difference,
+    # so each task gets exactly its effort.
+    if len(merged):
+        order = np.lexsort((merged, s_task))  # per task, ascending size
+        ends = np.ones(len(order), dtype=bool)
+        ends[:-1] = s_task[order][1:] != s_task[order][:-1]
+        largest = np.zeros(len(merged), dtype=bool)
+        largest[order[ends]] = True
+        scale = max(float(effort.max()), 1.0)
+        keep = (merged > 1e-12 * scale) | largest
+        s_task, s_day, merged, largest = s_task[keep], s_day[keep], merged[keep], largest[keep]
+        got = np.bincount(s_task, weights=merged, minlength=len(effort))
+        idx = np.flatnonzero(largest)
+        merged[idx] += effort[s_task[idx]] - got[s_task[idx]]
+    return s_task.astype(np.int64), s_day.astype(np.int64), merged
+
+
+# --------------------------------------------------------------------------
+# The plan object.
+# --------------------------------------------------------------------------
+
+
+class _Source:
+    """Rows shared by the plans of :func:`balanced_many` (built lazily on access)."""
+
+    def __init__(self, df: pd.DataFrame):
+        self.df = df
+        self.aid = df["assignment_id"].to_numpy()
+
+
+class BalancedPlan:
+    """The most level plan for one student.
+
+    Attributes
+    ----------
+    student : str or None
+    tz : str
+        Zone in which dates are local days.
+    peak : float
+        λ*: the highest load ÷ capacity of any day in the plan (1.0 = exactly
+        full).  Computed over the schedulable assignments.
+    critical_window : tuple of datetime.date or None
+        First and last day of the window that forces λ*.
+    feasible : bool
+        ``peak <= 1`` and no assignment is unschedulable.
+    window_hours, window_capacity : float
+        Work that must happen inside the critical window, and its free hours.
+
+    Notes
+    -----
+    :attr:`sessions`, :attr:`tasks`, :attr:`days`, :attr:`windows` and
+    :attr:`dropped` are DataFrames built on first access.
+    """
+
+    def __init__(
+        self,
+        *,
+        student: str | None,
+        tz: str,
+        start_day: int,
+        capacity: np.ndarray,
+        source: _Source,
+        task_pos: np.ndarray,
+        release: np.ndarray,
+        deadline: np.ndarray,
+        effort: np.ndarray,
+        result: _Yds | None,
+        yds_tasks: np.ndarray,
+        dropped: tuple[np.ndarray, list[str], list[str]],
+    ):
+        self.student = student
+        self.tz = tz
+        self.start_day = start_day
+        self.capacity = capacity
+        self._src = source
+        self._task_pos = task_pos  # positions in source of planned tasks (incl. zero effort)
+        self._release = release  # day numbers
+        self._deadline = deadline
+        self._effort = effort
+        self._res = result
+        self._yds_tasks = yds_tasks  # indices into task arrays handed to YDS
+        self._dropped = dropped
+        if result is not None and len(result.levels):
+            self.peak = float(result.levels[0])
+            self._crit = (int(result.first[0]) + start_day, int(result.last[0]) + start_day)
+            self.window_hours = float(result.work[0])
+            self.window_capacity = float(result.free[0])
+        else:
+            self.peak = 0.0
+            self._crit = None
+            self.window_hours = 0.0
+            self.window_capacity = 0.0
+        n_unsched = sum(1 for c in dropped[1] if c == "unschedulable")
+        self.feasible = bool(self.peak <= 1.0 + 1e-12 and n_unsched == 0)
+
+    # -- scalar views ---------------------------------------------------------------------
+    @property
+    def critical_window(self) -> tuple | None:
+        if self._crit is None:
+            return None
+        return day_to_date(self._crit[0]), day_to_date(self._crit[1])
+
+    def __repr__(self) -> str:
+        win = fmt_range(*self._crit) if self._crit else "none"
+        return (
+            f"BalancedPlan(student={self.student!r}, peak={self.peak:.3f}, critical_window={win}, "
+            f"tasks={len(self._task_pos)}, dropped={len(self._dropped[0])}, feasible={self.feasible})"
+        )
+
+    # -- raw arrays (used by density and suggest without building frames) ----------------
+    def _session_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(source positions, day numbers, hours) of every session."""
+        if self._res is None or not len(self._res.s_hours):
+            z = np.zeros(0, dtype=np.int64)
+            return z, z, np.zeros(0)
+        pos = self._task_pos[self._yds_tasks[self._res.s_task]]
+        return pos, self._res.s_day + self.start_day, self._res.s_hours
+
+    # -- tables ---------------------------------------------------------------------------
+    @property
+    def sessions(self) -> pd.DataFrame:
+        """Work sessions: ``student, assignment_id, course, title, date, hours``.
+
+        ``date`` is a naive ``datetime64`` local day; ``hours`` sum to each
+        assignment's ``est_hours``.  Zero-effort assignments have no session.
+        """
+        if "sessions" not in self.__dict__:
+            pos, day, hours = self._session_arrays()
+            order = np.lexsort((self._src.aid[pos], day))
+            pos, day, hours = pos[order], day[order], hours[order]
+            src = self._src.df
+            self.__dict__["sessions"] = pd.DataFrame(
+                {
+                    "student": pd.Series(src["student"].to_numpy()[pos], dtype="str"),
+                    "assignment_id": self._src.aid[pos].astype("int64"),
+                    "course": pd.Series(_col(src, "course")[pos], dtype="str"),
+                    "title": pd.Series(_col(src, "title")[pos], dtype="str"),
+                    "date": days_to_datetime64(day),
+                    "hours": hours,
+                }
+            )
+        return self.__dict__["sessions"]
+
+    @property
+    def tasks(self) -> pd.DataFrame:
+        """One row per planned assignment.
+
+        Columns ``assignment_id, course, title, hours, work_from, work_until``
+        (the window, local dates), ``first_day, last_day`` (first and last
+        session, ``NaT`` for zero effort), ``level`` (the intensity of the YDS
+        round that placed it).
+        """
+        if "tasks" not in self.__dict__:
+            n = len(self._task_pos)
+            level = np.full(n, np.nan)
+            first = np.full(n, np.iinfo(np.int64).max)
+            last = np.full(n, np.iinfo(np.int64).min)
+            if self._res is not None and len(self._yds_tasks):
+                level[self._yds_tasks] = self._res.levels[self._res.task_round]
+                idx = self._yds_tasks[self._res.s_task]
+                day = self._res.s_day + self.start_day
+                np.minimum.at(first, idx, day)
+                np.maximum.at(last, idx, day)
+            has = last > np.iinfo(np.int64).min
+            first_dt = np.full(n, np.datetime64("NaT"), dtype="datetime64[us]")
+            last_dt = first_dt.copy()
+            first_dt[has] = days_to_datetime64(first[has])
+            last_dt[has] = days_to_datetime64(last[has])
+            src = self._src.df
+            pos = self._task_pos
+            self.__dict__["tasks"] = pd.DataFrame(
+                {
+                    "assignment_id": self._src.aid[pos].astype("int64"),
+                    "course": pd.Series(_col(src, "course")[pos], dtype="str"),
+                    "title": pd.Series(_col(src, "title")[pos], dtype="str"),
+                    "hours": self._effort,
+                    "work_from": days_to_datetime64(self._release),
+                    "work_until": days_to_datetime64(self._deadline),
+                    "first_day": first_dt,
+                    "last_day": last_dt,
+                    "level": level,
+                }
+            ).sort_values(["work_until", "assignment_id"], ignore_index=True)
+        return self.__dict__["tasks"]
+
+    @property
+    def days(self) -> pd.DataFrame:
+        """Every day of the plan: ``date, capacity, hours, ratio`` (hours ÷ capacity, 0 where capacity is 0)."""
+        if "days" not in self.__dict__:
+            n = len(self.capacity)
+            hours = np.zeros(n)
+            if self._res is not None and len(self._res.s_hours):
+                hours = np.bincount(self._res.s_day, weights=self._res.s_hours, minlength=n)[:n]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                ratio = np.where(self.capacity > 0, hours / self.capacity, 0.0)
+            self.__dict__["days"] = pd.DataFrame(
+                {
+                    "date": days_to_datetime64(np.arange(self.start_day, self.start_day + n)),
+                    "capacity": self.capacity,
+                    "hours": hours,
+                    "ratio": ratio,
+                }
+            )
+        return self.__dict__["days"]
+
+    @property
+    def windows(self) -> pd.DataFrame:
+        """The YDS rounds in order: ``first, last, level, hours, capacity, n_tasks``."""
+        if "windows" not in self.__dict__:
+            res = self._res
+            if res is None:
+                empty = np.zeros(0)
+                res_first = res_last = np.zeros(0, dtype=np.int64)
+                levels = works = frees = empty
+                counts = np.zeros(0, dtype=np.int64)
+            else:
+                res_first, res_last, levels, works, frees = res.first, res.last, res.levels, res.work, res.free
+                counts = np.bincount(res.task_round, minlength=len(levels))
+            self.__dict__["windows"] = pd.DataFrame(
+                {
+                    "first": days_to_datetime64(res_first + self.start_day),
+                    "last": days_to_datetime64(res_last + self.start_day),
+                    "level": levels,
+                    "hours": works,
+                    "capacity": frees,
+                    "n_tasks": counts,
+                }
+            )
+        return self.__dict__["windows"]
+
+    @property
+    def dropped(self) -> pd.DataFrame:
+        """Assignments left out of the plan, with ``code`` and ``reason``.
+
+        Codes: ``undated``, ``submitted``, ``no_estimate``, ``past_due``,
+        ``unschedulable`` (no free hour between release and work day).
+        """
+        if "dropped" not in self.__dict__:
+            self.__dict__["dropped"] = dropped_table([self])
+        return self.__dict__["dropped"]
+
+    @property
+    def unschedulable(self) -> pd.DataFrame:
+        """The dropped rows whose window has no free hours."""
+        d = self.dropped
+        return d.loc[d["code"] == "unschedulable"]
+
+    # -- words ----------------------------------------------------------------------------
+    def explain(self) -> str:
+        """One or two sentences a student can check against their calendar.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from muffin_analytics.schema import conform
+        >>> from muffin_analytics.plan import balanced
+        >>> df = conform(pd.DataFrame({"student": ["s"] * 2, "assignment_id": [1, 2],
+        ...     "title": ["Essay", "Lab"], "est_hours": [20.0, 11.0],
+        ...     "due_at": ["2026-10-10T23:00:00Z", "2026-10-09T23:00:00Z"]}))
+        >>> print(balanced(df, capacity=4, start="2026-10-06").explain())
+        Oct 6–10: 31 h due, 20 h free. That is 155% of your free time, so no plan fits: free up 11 h or get an extension.
+        """
+        parts: list[str] = []
+        if self._crit is None:
+            parts.append("Nothing to plan.")
+        else:
+            win = fmt_range(*self._crit)
+            due, free = fmt_hours(self.window_hours), fmt_hours(self.window_capacity)
+            pct = f"{self.peak:.0%}"
+            if self.peak > 1.0 + 1e-12:
+                short = self.window_hours - self.window_capacity
+                parts.append(
+                    f"{win}: {due} due, {free} free. That is {pct} of your free time, so no plan fits: "
+                    f"free up {fmt_hours(short)} or get an extension."
+                )
+            else:
+                parts.append(
+                    f"{win}: {due} due, {free} free. The busiest stretch needs {pct} of your free time; "
+                    f"no plan can do better, and this one never goes above it."
+                )
+        pos, codes, _ = self._dropped
+        if len(pos):
+            counts = pd.Series(codes).value_counts()
+            words = {
+                "undated": "without a due date",
+                "submitted": "already submitted",
+                "no_estimate": "without an effort estimate",
+                "past_due": "due before the plan starts",
+                "unschedulable": "with no free hours before they are due",
+            }
+            listed = ", ".join(f"{n} {words.get(c, c)}" for c, n in counts.items())
+            parts.append(f"Left out of the plan ({len(pos)}): {listed}; see .dropped.")
+        return " ".join(parts)
+
+
+def dropped_table(plans: object) -> pd.DataFrame:
+    """The ``dropped`` rows of many plans as one table (fast for thousands of plans).
+
+    Parameters
+    ----------
+    plans : iterable of BalancedPlan, or a dict of them
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`~muffin_analytics.schema.DROPPED_COLUMNS`.
+    """
+    items = plans.values() if isinstance(plans, Mapping) else plans
+    groups: dict[int, tuple[_Source, list, list, list]] = {}
+    for p in items:
+        pos, codes, reasons = p._dropped
+        if len(pos):
+            entry = groups.setdefault(id(p._src), (p._src, [], [], []))
+            entry[1].append(pos)
+            entry[2].extend(codes)
+            entry[3].extend(reasons)
+    parts = []
+    for src, pos_list, codes, reasons in groups.values():
+        sub = src.df.iloc[np.concatenate(pos_list)]
+        out = pd.DataFrame(index=sub.index)
+        for col in DROPPED_COLUMNS[:-2]:
+            out[col] = sub[col] if col in sub.columns else pd.Series(pd.NA, index=sub.index, dtype="object")
+        out["code"] = pd.Series(codes, index=sub.index, dtype="str")
+        out["reason"] = pd.Series(reasons, index=sub.index, dtype="str")
+        parts.append(out)
+    if not parts:
+        return pd.DataFrame({c: pd.Series(dtype="str") for c in DROPPED_COLUMNS}).astype({"assignment_id": "int64"})
+    return pd.concat(parts)
+
+
+def _col(df: pd.DataFrame, col: str) -> np.ndarray:
+    if col in df.columns:
+        return df[col].to_numpy(dtype=object)
+    return np.full(len(df), "", dtype=object)
+
+
+# --------------------------------------------------------------------------
+# Front ends.
+# --------------------------------------------------------------------------
+
+
+@dataclass
+class _Prepared:
+    """Per-row arrays of a whole table, ready to be cut per student."""
+
+    src: _Source
+    student: np.ndarray  # codes
+    students: np.ndarray  # code -> label
+    tz: np.ndarray  # per row zone
+    release: np.ndarray  # unlock local day or NO_DAY
+    deadline: np.ndarray  # work day or NO_DAY
+    effort: np.ndarray
+    code: np.ndarray  # "" = keep, else drop code
+
+
+def _prepare(df: pd.DataFrame, tz: str | None, skip_submitted: bool, cutoff_hour: int) -> _Prepared:
+    missing = [c for c in _NEEDED if c not in df.columns]
+    if missing:
+        raise SchemaError(f"a plan needs column(s) {missing} (est_hours comes from muffin_analytics.effort.estimate)")
+    for col in ("due_at", "unlock_at"):
+        if not isinstance(df[col].dtype, pd.DatetimeTZDtype):
+            raise SchemaError(f"column {col!r} must be tz-aware (datetime64[us, UTC]); see muffin_analytics.schema.conform")
+    df = df.reset_index(drop=False) if not df.index.is_unique else df
+    zones = resolve_tz(df, tz)
+    zone_arr = np.full(len(df), zones, dtype=object) if isinstance(zones, str) else zones
+    deadline = work_day(df["due_at"], zones, cutoff_hour)
+    release = local_day(df["unlock_at"], zones)
+    effort = pd.to_numeric(df["est_hours"], errors="coerce").to_numpy(dtype=float)
+    if (effort[~np.isnan(effort)] < 0).any() or np.isinf(effort).any():
+        raise SchemaError("est_hours must be finite and >= 0")
+    code = np.full(len(df), "", dtype=object)
+    code[np.isnan(effort)] = "no_estimate"
+    if skip_submitted and "submitted" in df.columns:
+        sub = df["submitted"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+        code[sub] = "submitted"
+    code[df["due_at"].isna().to_numpy()] = "undated"
+    codes, labels = pd.factorize(df["student"], sort=False)
+    if (codes < 0).any():
+        raise SchemaError("column 'student' has missing values")
+    return _Prepared(_Source(df), codes, np.asarray(labels, dtype=object), zone_arr, release, deadline, effort, code)
+
+
+def _start_of(release: np.ndarray, deadline: np.ndarray, usable: np.ndarray, start: object) -> int | None:
+    if start is not None:
+        return day_number(start)
+    if not usable.any():
+        return None
+    # The first day any assignment can be worked on; one without an unlock
+    # date counts as workable DEFAULT_LEAD_DAYS before its work day, so with
+    # start=None nothing is ever "past due".
+    first = np.where(release == NO_DAY, deadline - DEFAULT_LEAD_DAYS, release)
+    return int(first[usable].min())
+
+
+def _plan_rows(prep: _Prepared, pos: np.ndarray, capacity: CapacityLike, start: object) -> BalancedPlan:
+    """Plan the rows at positions *pos* (one student)."""
+    code = prep.code[pos].copy()
+    release = prep.release[pos]
+    deadline = prep.deadline[pos]
+    effort = prep.effort[pos]
+    usable = code == ""
+    start_day = _start_of(release, deadline, usable, start)
+    reasons = np.full(len(pos), "", dtype=object)
+    if start_day is not None:
+        past = usable & (deadline < start_day)
+        code[past] = "past_due"
+        usable &= ~past
+    rel = np.where(release == NO_DAY, start_day if start_day is not None else 0, release)
+    if start_day is not None:
+        rel = np.maximum(rel, start_day)
+    n_days = int(deadline[usable].max()) - start_day + 1 if usable.any() else 0
+    cap = capacity_array(capacity, start_day if start_day is not None else 0, n_days)
+    if usable.any():
+        prefix = np.concatenate(([0.0], np.cumsum(cap)))
+        r_idx = rel - start_day
+        d_idx = deadline - start_day
+        after = usable & (r_idx > d_idx)
+        window_cap = np.zeros(len(pos))
+        ok = usable & ~after
+        window_cap[ok] = prefix[d_idx[ok] + 1] - prefix[r_idx[ok]]
+        # Zero-effort tasks need no free hours, so they are never unschedulable.
+        unsched = (after | (ok & (window_cap <= 0))) & (effort > 0)
+        code[unsched] = "unschedulable"
+        usable &= ~unsched
+    # Reasons, written only for the (few) dropped rows.
+    for i in np.flatnonzero(code != ""):
+        c = code[i]
+        if c == "undated":
+            reasons[i] = "no due date"
+        elif c == "submitted":
+            reasons[i] = "already submitted"
+        elif c == "no_estimate":
+            reasons[i] = "no effort estimate (run muffin_analytics.effort.estimate)"
+        elif c == "past_due":
+            reasons[i] = f"due {fmt_day(int(deadline[i]))}, before the plan starts ({fmt_day(start_day)})"
+        elif c == "unschedulable":
+            if rel[i] > deadline[i]:
+                reasons[i] = f"can only start {fmt_day(int(rel[i]))}, after its last work day {fmt_day(int(deadline[i]))}"
+            else:
+                reasons[i] = f"no free hours between {fmt_day(int(rel[i]))} and {fmt_day(int(deadline[i]))}"
+    keep = np.flatnonzero(usable)
+    t_rel, t_dl, t_eff = rel[keep], deadline[keep], effort[keep]
+    yds_tasks = np.flatnonzero(t_eff > 0)
+    result = None
+    if len(yds_tasks):
+        result = yds(t_rel[yds_tasks] - start_day, t_dl[yds_tasks] - start_day, t_eff[yds_tasks], cap)
+    dropped_idx = np.flatnonzero(code != "")
+    zone = prep.tz[pos[0]] if len(pos) else "UTC"
+    return BalancedPlan(
+        student=prep.students[prep.student[pos[0]]] if len(pos) else None,
+        tz=str(zone),
+        start_day=start_day if start_day is not None else 0,
+        capacity=cap,
+        source=prep.src,
+        task_pos=pos[keep],
+        release=t_rel.astype(np.int64),
+        deadline=t_dl.astype(np.int64),
+        effort=t_eff,
+        result=result,
+        yds_tasks=yds_tasks,
+        dropped=(pos[dropped_idx], code[dropped_idx].tolist(), reasons[dropped_idx].tolist()),
+    )
+
+
+def balanced(
+    df: pd.DataFrame,
+    capacity: CapacityLike = 4.0,
+    start: object = None,
+    tz: str | None = None,
+    *,
+    skip_submitted: bool = True,
+    cutoff_hour: int = DUE_CUTOFF_HOUR,
+) -> BalancedPlan:
+    """The plan with the lowest possible peak (and the most level one) for one student.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        One student's assignments with ``est_hours``
+        (:func:`muffin_analytics.effort.estimate`).
+    capacity : number, 7 numbers, mapping or Capacity, default 4
+        Free hours per local day (see :mod:`muffin_analytics.capacity`).
+    start : date-like, optional
+        First day of the plan (e.g. today).  Default: the first day any
+        assignment can be worked on — its unlock day, or
+        :data:`DEFAULT_LEAD_DAYS` before its work day when it has none.
+        Assignments without an unlock date may be worked on from *start*.
+    tz : str, optional
+        IANA zone of the student; default the ``tz`` column, else UTC.
+    skip_submitted : bool, default True
+        Leave out rows with ``submitted == True`` (reported as dropped).
+    cutoff_hour : int, default 5
+        Deadlines before this local hour count toward the previous day.
+
+    Returns
+    -------
+    BalancedPlan
+        ``.sessions`` (``assignment_id, date, hours`` …), ``.peak`` (λ*),
+        ``.critical_window``, ``.feasible``, ``.explain()``, ``.dropped``.
+
+    Raises
+    ------
+    PlanError
+        If *df* holds several students (use :func:`balanced_many`).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from muffin_analytics.schema import conform
+    >>> from muffin_analytics.plan import balanced
+    >>> df = conform(pd.DataFrame({"student": ["s"] * 2, "assignment_id": [1, 2],
+    ...     "est_hours": [6.0, 2.0],
+    ...     "due_at": ["2026-10-07T23:00:00Z", "2026-10-09T23:00:00Z"]}))
+    >>> plan = balanced(df, capacity=4, start="2026-10-06")
+    >>> plan.peak, plan.critical_window
+    (0.75, (datetime.date(2026, 10, 6), datetime.date(2026, 10, 7)))
+    >>> plan.sessions[["assignment_id", "hours"]].to_numpy().tolist()
+    [[1.0, 3.0], [1.0, 3.0], [2.0, 1.0], [2.0, 1.0]]
+    """
+    if "student" in df.columns and df["student"].nunique(dropna=True) > 1:
+        raise PlanError(f"balanced() plans one student, got {df['student'].nunique()}; use balanced_many()")
+    prep = _prepare(df, tz, skip_submitted, cutoff_hour)
+    if len(set(prep.tz.tolist())) > 1:
+        raise PlanError("one student's rows have several time zones in column 'tz'; pass tz=")
+    return _plan_rows(prep, np.arange(len(prep.effort)), capacity, start)
+
+
+def balanced_many(
+    df: pd.DataFrame,
+    capacity: CapacityLike = 4.0,
+    start: object = None,
+    tz: str | None = None,
+    *,
+    capacity_by_student: Mapping[str, CapacityLike] | None = None,
+    skip_submitted: bool = True,
+    cutoff_hour: int = DUE_CUTOFF_HOUR,
+    progress: bool = True,
+    timings: list[float] | None = None,
+) -> dict[str, BalancedPlan]:
+    """:func:`balanced` for every student of a cohort.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Assignments of many students.
+    capacity : CapacityLike, default 4
+        Used for students not in *capacity_by_student*.
+    start, tz, skip_submitted, cutoff_hour
+        As in :func:`balanced` (*start* applies to every student).
+    capacity_by_student : mapping, optional
+        ``student → capacity``.
+    progress : bool, default True
+        Show a tqdm progress bar (on stderr).
+    timings : list, optional
+        If given, the seconds spent planning each student are appended to it
+        (for benchmarks; the shared preparation of all rows is not included).
+
+    Returns
+    -------
+    dict
+        ``student → BalancedPlan``, in order of first appearance.
+
+    Examples
+    --------
+    >>> from muffin_analytics.synth import cohort
+    >>> from muffin_analytics.plan import balanced_many
+    >>> plans = balanced_many(cohort(3, seed=1), capacity=4, progress=False)
+    >>> len(plans)
+    3
+    """
+    from tqdm.auto import tqdm
+
+    prep = _prepare(df, tz, skip_submitted, cutoff_hour)
+    order = np.argsort(prep.student, kind="stable")
+    bounds = np.flatnonzero(np.diff(prep.student[order])) + 1
+    groups = np.split(order, bounds) if len(order) else []
+    per_student = capacity_by_student or {}
+    plans: dict[str, BalancedPlan] = {}
+    clock = time.perf_counter
+    for pos in tqdm(groups, desc="balanced plans", unit="student", disable=not progress):
+        t0 = clock()
+        label = prep.students[prep.student[pos[0]]]
+        zones = prep.tz[pos]
+        if len(zones) > 1 and (zones != zones[0]).any():
+            raise PlanError(f"student {label!r} has rows in several time zones (column 'tz'); pass tz=")
+        plans[label] = _plan_rows(prep, pos, per_student.get(label, capacity), start)
+        if timings is not None:
+            timings.append(clock() - t0)
+    return plans

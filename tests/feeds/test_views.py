@@ -1,0 +1,190 @@
+"""GET /feeds/{token}.ics over a real socket: headers, validators, gzip, 404s, and the cost of a poll."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp.test_utils import TestClient
+from sqlalchemy import event, select
+
+from feedserver.feeds.tokens import feed_links, issue_feed_token
+from feedserver.secure import random_token
+from feedserver.store.models import RenderedFeed
+from feedserver.store.students import delete_student
+from feedserver.sync.scheduler import SyncService
+from feedserver.typedefs import cipher_key, config_key, db_key, engine_key, feed_cache_key
+from tests.feeds.parsers import parse_everywhere
+from tests.sync.helpers import Connected, connect, stored_feed
+
+
+@pytest.fixture
+async def synced(muffin: TestClient, sandbox: Any, service: SyncService) -> Connected:
+    student = await connect(muffin, sandbox, "north", 1001)
+    assert (await service.sync_student(student.student_id)).outcome == "ok"
+    return student
+
+
+async def test_a_poll_gets_the_stored_calendar_with_validators(muffin: TestClient, synced: Connected) -> None:
+    resp = await muffin.get(synced.feed_path, headers={"Accept-Encoding": "identity"})
+    body = await resp.read()
+    assert resp.status == 200
+    assert resp.headers["Content-Type"] == "text/calendar; charset=utf-8"
+    assert resp.headers["Cache-Control"] == "private, max-age=300"
+    assert resp.headers["Vary"] == "Accept-Encoding"
+    assert resp.headers["Last-Modified"] == "Mon, 09 Nov 2026 15:00:00 GMT"  # the sync's (pinned) time
+    assert resp.headers["Referrer-Policy"] == "no-referrer"
+    etag = resp.headers["ETag"]
+    assert etag.startswith('"') and not etag.startswith("W/")
+    assert body == await stored_feed(muffin, synced.student_id)
+    assert len(parse_everywhere(body)) > 100
+
+
+@pytest.mark.parametrize(("header", "value", "status"), [
+    ("If-None-Match", "{etag}", 304),
+    ("If-None-Match", "W/{etag}", 304),
+    ("If-None-Match", '"other", {etag}', 304),
+    ("If-None-Match", "*", 304),
+    ("If-None-Match", '"other"', 200),
+    ("If-Modified-Since", "Mon, 09 Nov 2026 15:00:00 GMT", 304),
+    ("If-Modified-Since", "Tue, 10 Nov 2026 08:00:00 GMT", 304),
+    ("If-Modified-Since", "Mon, 09 Nov 2026 14:59:59 GMT", 200),
+])
+async def test_conditional_requests(muffin: TestClient, synced: Connected, header: str, value: str,
+                                    status: int) -> None:
+    first = await muffin.get(synced.feed_path, headers={"Accept-Encoding": "identity"})
+    etag = first.headers["ETag"]
+    resp = await muffin.get(synced.feed_path, headers={header: value.format(etag=etag),
+                                                       "Accept-Encoding": "identity"})
+    assert resp.status == status
+    assert resp.headers["ETag"] == etag
+    assert (await resp.read() == b"") == (status == 304)
+
+
+async def test_if_none_match_wins_over_if_modified_since(muffin: TestClient, synced: Connected) -> None:
+    resp = await muffin.get(synced.feed_path, headers={"If-None-Match": '"stale"',
+                                                       "If-Modified-Since": "Tue, 10 Nov 2026 08:00:00 GMT"})
+    assert resp.status == 200
+
+
+async def test_gzip_when_asked_with_its_own_validator(muffin: TestClient, synced: Connected) -> None:
+    plain = await muffin.get(synced.feed_path, headers={"Accept-Encoding": "identity"})
+    body = await plain.read()
+    async with aiohttp.ClientSession(auto_decompress=False) as raw:
+        resp = await raw.get(muffin.make_url(synced.feed_path), headers={"Accept-Encoding": "br, gzip;q=0.8"})
+        compressed = await resp.read()
+        assert resp.headers["Content-Encoding"] == "gzip"
+        assert gzip.decompress(compressed) == body
+        assert len(compressed) < len(body) / 4
+        assert resp.headers["ETag"] == plain.headers["ETag"][:-1] + '-gz"'
+        refused = await raw.get(muffin.make_url(synced.feed_path), headers={"Accept-Encoding": "gzip;q=0"})
+        assert "Content-Encoding" not in refused.headers and await refused.read() == body
+        revalidate = await raw.get(muffin.make_url(synced.feed_path),
+                                   headers={"Accept-Encoding": "gzip", "If-None-Match": resp.headers["ETag"]})
+        assert revalidate.status == 304
+
+
+async def test_calendar_fetchers_without_accept_are_served(muffin: TestClient, synced: Connected) -> None:
+    google = await muffin.get(synced.feed_path, skip_auto_headers=["Accept", "Accept-Encoding"],
+                              headers={"User-Agent": "Google-Calendar-Importer"})
+    assert google.status == 200
+    odd = await muffin.get(synced.feed_path, headers={"Accept": "application/json"})
+    assert odd.status == 200  # never 406
+    head = await muffin.head(synced.feed_path)
+    assert head.status == 200 and head.headers["ETag"] and await head.read() == b""
+
+
+async def test_unknown_tokens_get_a_tiny_plain_404(muffin: TestClient, synced: Connected) -> None:
+    for path in (f"/feeds/{random_token(32)}.ics", "/feeds/short.ics", f"/feeds/{'a' * 200}.ics",
+                 f"/feeds/{synced.feed_token}-sessions.ics"):
+        resp = await muffin.get(path)
+        assert resp.status == 404, path
+        assert resp.headers["Content-Type"].startswith("text/plain")
+        assert resp.headers["Cache-Control"] == "no-store"
+        assert len(await resp.read()) < 20
+
+
+async def test_a_rotated_token_answers_404_at_once_even_when_cached(muffin: TestClient, synced: Connected) -> None:
+    app = muffin.app
+    old = await muffin.get(synced.feed_path)
+    assert old.status == 200 and len(app[feed_cache_key]) == 1
+    new_token = await issue_feed_token(app[db_key], app[cipher_key], synced.student_id)
+    assert (await muffin.get(synced.feed_path)).status == 404
+    fresh = await muffin.get(f"/feeds/{new_token}.ics")
+    assert fresh.status == 200 and fresh.headers["ETag"] == old.headers["ETag"]
+    links = feed_links(app[config_key].server.public_url, new_token)
+    assert links.url.endswith(f"/feeds/{new_token}.ics")
+
+
+async def test_a_disconnected_student_has_no_feed(muffin: TestClient, synced: Connected) -> None:
+    assert (await muffin.get(synced.feed_path)).status == 200
+    await delete_student(muffin.app[db_key], synced.student_id)
+    assert (await muffin.get(synced.feed_path)).status == 404
+
+
+async def test_a_student_never_synced_gets_a_valid_empty_calendar(muffin: TestClient, sandbox: Any) -> None:
+    student = await connect(muffin, sandbox, "south", 2002)
+    resp = await muffin.get(student.feed_path)
+    assert resp.status == 200
+    body = await resp.read()
+    assert parse_everywhere(body) == {}
+    assert b"X-WR-CALNAME:Homework Muffin (South Coast College)" in body
+    assert b"X-WR-TIMEZONE:America/Los_Angeles" in body
+    assert await stored_feed(muffin, student.student_id) == body  # rendered once, then served from the store
+
+
+async def test_the_sessions_feed(muffin: TestClient, synced: Connected) -> None:
+    app = muffin.app
+    token = await issue_feed_token(app[db_key], app[cipher_key], synced.student_id, kind="sessions")
+    resp = await muffin.get(f"/feeds/{token}-sessions.ics")
+    assert resp.status == 200
+    body = await resp.read()
+    assert parse_everywhere(body) == {}  # suggestions arrive with the planning issue
+    assert "work sessions" in body.decode()
+    assert (await muffin.get(f"/feeds/{token}.ics")).status == 404  # a sessions token is not the full feed
+    assert (await stored_feed(muffin, synced.student_id, "sessions")) == body
+
+
+async def test_a_poll_is_one_lookup_and_no_render(muffin: TestClient, synced: Connected) -> None:
+    app = muffin.app
+    cache = app[feed_cache_key]
+    await muffin.get(synced.feed_path)  # fills this process's cache
+    statements: list[str] = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(app[engine_key].sync_engine, "before_cursor_execute", listener)
+    queries, hits, misses = cache.lookup_queries, cache.hits, cache.misses
+    try:
+        for _ in range(10):
+            assert (await muffin.get(synced.feed_path)).status == 200
+    finally:
+        event.remove(app[engine_key].sync_engine, "before_cursor_execute", listener)
+    assert cache.lookup_queries - queries == 10
+    assert (cache.hits - hits, cache.misses - misses) == (10, 0)
+    assert statements == []  # nothing through sessions: no render, no body reload, no scan
+
+
+async def test_concurrent_polls_share_lookups(muffin: TestClient, synced: Connected) -> None:
+    cache = muffin.app[feed_cache_key]
+    await muffin.get(synced.feed_path)
+    before = cache.lookup_queries
+    answers = await asyncio.gather(*(muffin.get(synced.feed_path) for _ in range(30)))
+    assert all(r.status == 200 for r in answers)
+    assert 1 <= cache.lookup_queries - before < 30
+
+
+async def test_a_new_render_is_picked_up_by_the_next_poll(muffin: TestClient, synced: Connected) -> None:
+    from feedserver.feeds.preferences import update_settings
+
+    app = muffin.app
+    plain = {"Accept-Encoding": "identity"}
+    before = await muffin.get(synced.feed_path, headers=plain)
+    await update_settings(app[db_key], synced.student_id, {"event_style": "all_day"})
+    after = await muffin.get(synced.feed_path, headers=plain)
+    assert after.headers["ETag"] != before.headers["ETag"]
+    assert b"DTSTART;VALUE=DATE:" in await after.read()
+    async with app[db_key]() as session:
+        stored = await session.scalar(select(RenderedFeed.etag).where(RenderedFeed.student_id == synced.student_id))
+    assert after.headers["ETag"] == stored
