@@ -16,11 +16,8 @@ as_owner() {
 
 case "${1:-}" in
   start)
-    if [[ -f "$STATE/url" ]] && as_owner "$bindir/pg_ctl" -D "$STATE/data" status >/dev/null 2>&1; then
-      cat "$STATE/url"; exit 0
-    fi
     rm -rf "$STATE"; mkdir -p "$STATE"
-    [[ $(id -u) -eq 0 ]] && chown postgres "$STATE"
+    if [[ $(id -u) -eq 0 ]]; then chown postgres "$STATE"; fi
     port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
     as_owner "$bindir/initdb" -D "$STATE/data" -U muffin --auth=trust -E UTF8 >"$STATE/initdb.log" 2>&1
     as_owner "$bindir/pg_ctl" -D "$STATE/data" -l "$STATE/server.log" -w \

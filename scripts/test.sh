@@ -12,6 +12,8 @@ cd "$(dirname "$0")/.."
 BIN=.venv/bin
 
 if [[ -z "${MUFFIN_TEST_POSTGRES_URL:-}" ]]; then
+  # A cluster of this run's own, so a developer's running cluster is never touched.
+  export MUFFIN_PG_STATE=${MUFFIN_PG_STATE:-$(mktemp -d /tmp/muffin-pg-test.XXXXXX)}
   if url=$(bash scripts/pg-throwaway.sh start); then
     export MUFFIN_TEST_POSTGRES_URL="$url"
     trap 'bash scripts/pg-throwaway.sh stop' EXIT

@@ -15,7 +15,7 @@ from .errors import MalformedRequest, UnknownDeployment
 from .platforms import find_registration, origin_of
 from .state import LoginState
 
-__all__ = ["LoginStart", "begin_login", "storage_key"]
+__all__ = ["LoginStart", "begin_login", "storage_key", "storage_target"]
 
 # A frame name: "_parent" or a sibling frame such as Canvas's "post_message_forwarding".
 _FRAME_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -37,6 +37,11 @@ class LoginStart:
     def platform_origin(self) -> str:
         """Where platform-storage postMessages go: the origin of the authorization endpoint."""
         return origin_of(self.platform.auth_url)
+
+
+def storage_target(value: object) -> str | None:
+    """A usable ``lti_storage_target`` frame name, or None (absent or odd: it ends up in our script)."""
+    return value if isinstance(value, str) and _FRAME_NAME.match(value) else None
 
 
 def storage_key(binding: str) -> str:
@@ -68,7 +73,6 @@ def begin_login(platforms: tuple[LtiPlatform, ...], params: Mapping[str, str], r
     deployment_id = _param(params, "lti_deployment_id")
     if deployment_id is not None and deployment_id not in platform.deployment_ids:
         raise UnknownDeployment("lti_deployment_id is not registered for this client_id")
-    target = _param(params, "lti_storage_target")
     nonce = random_token(32)
     state = LoginState(
         binding=random_token(32),
@@ -79,7 +83,7 @@ def begin_login(platforms: tuple[LtiPlatform, ...], params: Mapping[str, str], r
         message_hint=_param(params, "lti_message_hint"),
         deployment_id=deployment_id,
         target_link_uri=_param(params, "target_link_uri"),
-        storage_target=target if target and _FRAME_NAME.match(target) else None,
+        storage_target=storage_target(params.get("lti_storage_target")),
     )
     sealed = seal(state)
     query = {

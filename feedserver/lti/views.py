@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import re
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 from urllib.parse import urlencode
@@ -36,7 +35,7 @@ from .canvas_config import ICON_PATH, canvas_configuration
 from .errors import CrossSiteRequest, LtiLaunchError, MalformedRequest, StateMismatch
 from .framing import make_frameable
 from .landing import landing_for
-from .login import storage_key
+from .login import storage_key, storage_target
 from .platforms import framing_origins, origin_of
 from .service import LAUNCH_PATH, LOGIN_PATH, VerifiedLaunch
 
@@ -48,7 +47,6 @@ STORAGE_PATH = "/lti/launch/storage"
 #: Our script sends this header; a cross-site form cannot, and a cross-site fetch would need CORS we never grant.
 STORAGE_HEADER = "X-Muffin-LTI"
 NO_STORE = {"Cache-Control": "no-store"}
-_FRAME_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -131,8 +129,7 @@ async def launch(request: web.Request) -> web.StreamResponse:
     # No cookie came back: this browser keeps none in frames. Prove the binding another way.
     await service.refuse_replay(verified)
     restart_url = f"{LOGIN_PATH}?{urlencode(verified.state.restart_params())}"
-    offered = form.get("lti_storage_target")
-    target = offered if isinstance(offered, str) and _FRAME_NAME.match(offered) else verified.state.storage_target
+    target = storage_target(form.get("lti_storage_target")) or verified.state.storage_target
     if target:
         _LOGGER.info("LTI launch without the state cookie; checking platform storage")
         return _page(request, "lti_launch_check.html", {

@@ -36,13 +36,17 @@ async def sync_all_once(config: Config, only_due: bool = True) -> str:
             tokens = TokenStore(config, db, http, TokenCipher(config.server.secret_keys, purpose="canvas-tokens"))
             service = SyncService(SyncDeps(config=config, db=db, http=http, tokens=tokens))
             outcomes: list[SyncOutcome] = []
-            due_before = None if only_due else service.due_before_all()
-            while True:
-                batch = await service.run_round(due_before=due_before)
-                outcomes += batch
-                # Each synced student is leased then rescheduled, so rounds run dry.
-                if len(batch) < service.batch_size:
-                    break
+            if only_due:
+                while True:
+                    batch = await service.run_round()
+                    outcomes += batch
+                    # Each synced student is rescheduled an interval ahead, so rounds run dry.
+                    if len(batch) < service.batch_size:
+                        break
+            else:
+                everyone = await service.syncable_ids()
+                for start in range(0, len(everyone), service.batch_size):
+                    outcomes += await service.run_round(student_ids=everyone[start:start + service.batch_size])
     finally:
         await engine.dispose()
     return summarize(outcomes)

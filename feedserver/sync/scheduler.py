@@ -86,9 +86,17 @@ class SyncService:
             return SyncOutcome(student_id, await self._why_not(student_id))
         return await self._run(refs[0])
 
-    async def run_round(self, *, due_before: datetime | None = None, limit: int | None = None) -> list[SyncOutcome]:
-        """Claim up to `limit` (default `batch_size`) students due by `due_before` (default now) and sync them."""
-        refs = await self._claim(due_before=due_before or self.deps.clock(), limit=limit or self.batch_size)
+    async def run_round(self, *, due_before: datetime | None = None, limit: int | None = None,
+                        student_ids: list[int] | None = None) -> list[SyncOutcome]:
+        """Claim up to `limit` (default `batch_size`) students due by `due_before` (default now) and sync them.
+
+        With `student_ids`, those students are synced whether due or not
+        (leases still apply): `muffin-feed sync --all` walks everyone that way.
+        """
+        if student_ids is not None:
+            refs = await self._claim(due_before=None, limit=len(student_ids), student_ids=student_ids)
+        else:
+            refs = await self._claim(due_before=due_before or self.deps.clock(), limit=limit or self.batch_size)
         return list(await asyncio.gather(*(self._run(ref) for ref in refs)))
 
     def request_sync(self, student_id: int) -> asyncio.Task[SyncOutcome]:
@@ -110,13 +118,12 @@ class SyncService:
         task.add_done_callback(self._tasks.discard)
         return task
 
-    def due_before_all(self) -> datetime:
-        """A `due_before` that takes every student not synced within the last interval.
-
-        Anyone synced from now on is rescheduled later than this, so rounds
-        with it run dry instead of syncing the same students again.
-        """
-        return self.deps.clock() + self.interval * (1 - self.jitter) - timedelta(seconds=1)
+    async def syncable_ids(self) -> list[int]:
+        """Ids of every student a round could sync (active, with a registered source)."""
+        async with self.deps.db() as session:
+            return list((await session.scalars(
+                select(Student.id).where(Student.status == "active", Student.source.in_(self.sources))
+                .order_by(Student.id))).all())
 
     @property
     def running(self) -> bool:
