@@ -89,6 +89,16 @@ class ServerConfig:
     proxy_max_bytes: int = 5_000_000
     background_sync: bool = True
     log_format: str = "text"
+    sync_lease_seconds: float = 900.0
+    """How long a claim on a student lasts; a crashed process's students wait this long."""
+    sync_timeout_seconds: float = 600.0
+    """The longest one student's sync may run; must be shorter than the lease."""
+    sync_poll_seconds: float = 30.0
+    """Mean pause between scheduler rounds when nothing more is due (randomised ±50 %)."""
+    sync_jitter: float = 0.1
+    """Fraction of the interval by which each student's next sync is moved at random."""
+    sync_batch_size: int = 50
+    """Students one scheduler round claims; smaller batches spread work across processes."""
 
     @property
     def secure_cookies(self) -> bool:
@@ -148,6 +158,8 @@ _SERVER_KEYS = {
     "public_url", "host", "port", "database", "secret_key_env", "allowed_origins",
     "sync_interval_minutes", "sync_concurrency_per_school", "allow_private_feed_hosts",
     "admin_token_env", "proxy_paths", "proxy_max_bytes", "background_sync", "log_format",
+    "sync_lease_seconds", "sync_timeout_seconds", "sync_poll_seconds", "sync_jitter",
+    "sync_batch_size",
 }
 _KEY_KEYS = {"client_id", "client_secret_env", "scopes", "pkce"}
 _INSTITUTION_KEYS = {"slug", "name", "canvas_url", "key", "time_zone"} | _KEY_KEYS
@@ -273,6 +285,11 @@ def _parse_server(table: Any, environ: Mapping[str, str], problems: list[str]) -
     if not isinstance(interval, (int, float)) or interval <= 0:
         problems.append("server.sync_interval_minutes: must be a positive number of minutes")
         interval = 60.0
+    sync_timing = _sync_timing(table, problems)
+    batch_size = table.get("sync_batch_size", 50)
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        problems.append("server.sync_batch_size: must be a whole number of students, at least 1")
+        batch_size = 50
     log_format = table.get("log_format", "text")
     if log_format not in ("text", "json"):
         problems.append('server.log_format: use "text" or "json"')
@@ -295,7 +312,29 @@ def _parse_server(table: Any, environ: Mapping[str, str], problems: list[str]) -
         proxy_max_bytes=int(table.get("proxy_max_bytes", 5_000_000)),
         background_sync=bool(table.get("background_sync", True)),
         log_format=str(log_format),
+        sync_batch_size=batch_size,
+        **sync_timing,
     )
+
+
+def _sync_timing(table: Mapping[str, Any], problems: list[str]) -> dict[str, float]:
+    """The scheduler's lease, timeout, poll pause and jitter; defaults suit production."""
+    defaults = {"sync_lease_seconds": 900.0, "sync_timeout_seconds": 600.0, "sync_poll_seconds": 30.0,
+                "sync_jitter": 0.1}
+    values = dict(defaults)
+    for key, default in defaults.items():
+        value = table.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 or (
+                value == 0 and key != "sync_jitter"):
+            problems.append(f"server.{key}: must be a positive number" + (" (seconds)" if key != "sync_jitter" else ""))
+        else:
+            values[key] = float(value)
+    if values["sync_jitter"] >= 1:
+        problems.append("server.sync_jitter: must be below 1 (a fraction of sync_interval_minutes, e.g. 0.1)")
+    if values["sync_timeout_seconds"] >= values["sync_lease_seconds"]:
+        problems.append("server.sync_timeout_seconds: must be shorter than server.sync_lease_seconds, "
+                        "or a slow sync could outlive its claim and run twice")
+    return values
 
 
 def _check_url(url: Any, where: str, problems: list[str]) -> None:

@@ -15,7 +15,6 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from ..auth.me import add_me_section
 from ..typedefs import config_key, db_key, engine_key, feed_cache_key
 from .cache import FeedCache
 from .me import feed_sections
@@ -34,6 +33,9 @@ async def _feed_cache(app: web.Application) -> AsyncIterator[None]:
 
 def setup(app: web.Application) -> None:
     """Register routes, the /me sections and the feed cache."""
+    # Imported here: auth.me imports feeds.tokens, so a module-level import would be circular.
+    from ..auth.me import add_me_section
+
     app.cleanup_ctx.append(_feed_cache)
     app.router.add_routes(routes)
     add_me_section(app, feed_sections)

@@ -13,6 +13,7 @@ with an old feed, or the reverse.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from collections.abc import Iterable
 from datetime import datetime
@@ -26,7 +27,7 @@ from ..store.models import Institution as InstitutionRow
 from .render import FeedAssignment, FeedContext, render_feed
 from .tokens import FEED_KINDS
 
-__all__ = ["feed_inputs", "rerender", "etag_for", "render_student_feed"]
+__all__ = ["feed_inputs", "rerender", "etag_for"]
 
 
 def etag_for(body: bytes) -> str:
@@ -81,17 +82,6 @@ async def feed_inputs(session: AsyncSession, student_id: int, *,
     return context, assignments
 
 
-async def render_student_feed(session: AsyncSession, student_id: int, kind: str, *, public_url: str | None,
-                              now: datetime) -> bytes | None:
-    """Fresh bytes of one feed (not stored), or None for an unknown student."""
-    inputs = await feed_inputs(session, student_id, public_url=public_url)
-    if inputs is None:
-        return None
-    context, assignments = inputs
-    # Suggested sessions join here when the planning issue lands (render_feed's `sessions`).
-    return render_feed(context, assignments, now=now, kind=kind)
-
-
 async def rerender(session: AsyncSession, student_id: int, *, public_url: str | None, now: datetime,
                    kinds: Iterable[str] | None = None) -> dict[str, bool]:
     """Render and store the student's feeds; {kind: True if the stored bytes changed}.
@@ -99,6 +89,10 @@ async def rerender(session: AsyncSession, student_id: int, *, public_url: str | 
     `kinds` defaults to "all" plus every kind already stored for the student
     (a sessions feed is first rendered when it is first polled).
     """
+    # Lock the student row first (PostgreSQL; SQLite's single writer already
+    # serialises): a sync and a settings change rendering at the same time
+    # would otherwise let the one that read older settings or data write last.
+    await session.execute(select(Student.id).where(Student.id == student_id).with_for_update())
     existing = {
         row.kind: row for row in
         (await session.scalars(select(RenderedFeed).where(RenderedFeed.student_id == student_id))).all()
@@ -112,7 +106,9 @@ async def rerender(session: AsyncSession, student_id: int, *, public_url: str | 
     for kind in wanted:
         if kind not in FEED_KINDS:
             raise ValueError(f"unknown feed kind {kind!r}")
-        body = render_feed(context, assignments, now=now, kind=kind)
+        # The planning issue passes the student's suggested sessions here (render_feed's `sessions`).
+        # A thread, so polls keep being answered during a big render (~0.1 s for 300 assignments).
+        body = await asyncio.to_thread(render_feed, context, assignments, now=now, kind=kind)
         etag = etag_for(body)
         row = existing.get(kind)
         if row is None:

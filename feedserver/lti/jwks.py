@@ -3,9 +3,10 @@
 A key set is kept for `ttl`. A token signed with a `kid` we do not hold makes
 us fetch the set once more (platforms rotate keys), but never more often than
 every `min_refetch` per URL: a flood of tokens with made-up kids must not turn
-into a flood of requests to Canvas. Concurrent launches share one fetch. If a
-fetch fails, the last good copy stays in use; with none, the launch is refused
-with `JwksUnavailable`.
+into a flood of requests to Canvas; the same interval spaces out attempts at a
+platform whose JWKS is failing. Concurrent launches share one fetch. If a fetch
+fails, the last good copy stays in use; with none, the launch is refused with
+`JwksUnavailable`.
 
 Only RSA signing keys usable with RS256 are kept.
 """
@@ -61,36 +62,38 @@ class JwksCache:
         """The RS256 key `kid` of the set at `jwks_url`; raises `UnknownKey` or `JwksUnavailable`."""
         if not kid:
             raise UnknownKey("the token names no kid")
-        entry = self._entries.setdefault(jwks_url, _Entry())
-        now = self._clock()
-        if entry.fetched_at is None or now - entry.fetched_at >= self.ttl:
-            await self._refresh(jwks_url, entry, requested_at=now)
-        if kid in entry.keys:
-            return entry.keys[kid]
-        if entry.attempted_at is None or now - entry.attempted_at >= self.min_refetch:
-            # The platform may have rotated its keys since we last looked.
-            await self._refresh(jwks_url, entry, requested_at=now)
+        # One lock per URL: launches arriving during a fetch wait for it instead of fetching too.
+        async with self._locks.setdefault(jwks_url, asyncio.Lock()):
+            entry = self._entries.setdefault(jwks_url, _Entry())
+            now = self._clock()
+            stale = entry.fetched_at is None or now - entry.fetched_at >= self.ttl
+            if stale and self._may_fetch(entry, now):
+                await self._refresh(jwks_url, entry)
+            if kid not in entry.keys and self._may_fetch(entry, now):
+                # The platform may have rotated its keys since we last looked.
+                await self._refresh(jwks_url, entry)
             if kid in entry.keys:
                 return entry.keys[kid]
-        if entry.fetched_at is None:
-            raise JwksUnavailable("the platform's JWKS could not be fetched")
-        raise UnknownKey("kid is not in the platform's JWKS")
+            if entry.fetched_at is None:
+                raise JwksUnavailable("the platform's JWKS could not be fetched")
+            raise UnknownKey("kid is not in the platform's JWKS")
 
-    async def _refresh(self, url: str, entry: _Entry, requested_at: datetime) -> None:
-        lock = self._locks.setdefault(url, asyncio.Lock())
-        async with lock:
-            if entry.attempted_at is not None and entry.attempted_at >= requested_at:
-                return  # another launch fetched while we waited
-            entry.attempted_at = self._clock()
-            try:
-                document = await self._fetch(url)
-            except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
-                _LOGGER.warning("could not fetch the LTI platform JWKS at %s (%s); %s", url, type(exc).__name__,
-                                "keeping the cached keys" if entry.fetched_at else "no keys cached")
-                return
-            entry.keys = _usable_keys(document)
-            entry.fetched_at = entry.attempted_at
-            _LOGGER.info("fetched the LTI platform JWKS at %s: %d usable key(s)", url, len(entry.keys))
+    def _may_fetch(self, entry: _Entry, now: datetime) -> bool:
+        # Successful or not, the last attempt starts the quiet interval: a failing
+        # platform is not asked again on every launch either.
+        return entry.attempted_at is None or now - entry.attempted_at >= self.min_refetch
+
+    async def _refresh(self, url: str, entry: _Entry) -> None:
+        entry.attempted_at = self._clock()
+        try:
+            document = await self._fetch(url)
+        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
+            _LOGGER.warning("could not fetch the LTI platform JWKS at %s (%s); %s", url, type(exc).__name__,
+                            "keeping the cached keys" if entry.fetched_at else "no keys cached")
+            return
+        entry.keys = _usable_keys(document)
+        entry.fetched_at = entry.attempted_at
+        _LOGGER.info("fetched the LTI platform JWKS at %s: %d usable key(s)", url, len(entry.keys))
 
     async def _fetch(self, url: str) -> Any:
         async with self._http.get(url, timeout=_TIMEOUT, allow_redirects=False,

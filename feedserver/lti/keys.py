@@ -45,7 +45,7 @@ class ToolKeys:
         if not isinstance(raw, list) or not raw:
             raise ValueError("a private JWKS needs a non-empty \"keys\" list")
         keys = [RSAKey.import_key(k, parameters={"alg": "RS256", "use": "sig"}) for k in raw]
-        if not all(k.is_private for k in keys[:1]):
+        if not keys[0].is_private:
             raise ValueError("the first key must include its private part: it signs")
         for key in keys:
             key.ensure_kid()

@@ -76,7 +76,9 @@ async def landing_for(app: web.Application, launch: LtiLaunch, now: datetime) ->
     return Landing("lti_student.html", {
         **base,
         "student": student,
-        "connected": student.status == "active" and student.source == "oauth",
+        "reconnect": student.status != "active",
+        # Students who gave us only Canvas's own calendar feed can connect for full updates.
+        "feed_only": student.source != "oauth",
         "feed": feed_links(app[config_key].server.public_url, token),
         "week": await week_at_a_glance(app[db_key], student.id, now, student.time_zone),
     }, student_id=student.id)

@@ -19,7 +19,7 @@ __all__ = ["LoginStart", "begin_login", "storage_key", "storage_target"]
 
 # A frame name: "_parent" or a sibling frame such as Canvas's "post_message_forwarding".
 _FRAME_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-_MAX_HINT_CHARS = 4096
+_MAX_HINT_CHARS = 2048
 
 Sealer = Callable[[LoginState], str]
 """Turns a login state into the state string sent to the platform (`StateSealer.seal`)."""
@@ -30,6 +30,8 @@ class LoginStart:
     platform: LtiPlatform
     state: LoginState
     nonce: str
+    sealed_state: str
+    """`state` as sent to the platform (`StateSealer.seal`)."""
     auth_url: str
     """The platform's authorization endpoint with every parameter of the request."""
 
@@ -61,10 +63,10 @@ def _param(params: Mapping[str, str], name: str, *, required: bool = False) -> s
 
 
 def begin_login(platforms: tuple[LtiPlatform, ...], params: Mapping[str, str], redirect_uri: str,
-                seal: Sealer) -> tuple[LoginStart, str]:
+                seal: Sealer) -> LoginStart:
     """Check the initiation request and build the authentication request.
 
-    Returns the start and the sealed state string. Raises `UnknownIssuer`,
+    Raises `UnknownIssuer`,
     `UnknownClient`, `UnknownDeployment` or `MalformedRequest`.
     """
     platform = find_registration(platforms, _param(params, "iss"), _param(params, "client_id"))
@@ -102,4 +104,4 @@ def begin_login(platforms: tuple[LtiPlatform, ...], params: Mapping[str, str], r
     parts = urlsplit(platform.auth_url)
     joined = "&".join(p for p in (parts.query, urlencode(query)) if p)
     auth_url = urlunsplit((parts.scheme, parts.netloc, parts.path, joined, ""))
-    return LoginStart(platform=platform, state=state, nonce=nonce, auth_url=auth_url), sealed
+    return LoginStart(platform=platform, state=state, nonce=nonce, sealed_state=sealed, auth_url=auth_url)

@@ -58,8 +58,8 @@ class LtiService:
     def _now(self) -> datetime:
         return self.clock()
 
-    def begin_login(self, params: Mapping[str, str]) -> tuple[LoginStart, str]:
-        """Check an initiation request; the authentication request and the sealed state."""
+    def begin_login(self, params: Mapping[str, str]) -> LoginStart:
+        """Check an initiation request; the authentication request to send the browser to."""
         return begin_login(self.config.lti_platforms, params, self.redirect_uri, self.sealer.seal)
 
     async def verify(self, id_token: str | None, state: str | None) -> VerifiedLaunch:

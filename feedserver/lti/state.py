@@ -32,8 +32,9 @@ __all__ = ["LoginState", "StateSealer", "STATE_LIFETIME"]
 
 #: A login must come back as a launch within this time.
 STATE_LIFETIME = timedelta(minutes=10)
-# Platforms echo the state in a form field; Canvas hints are ~1 kB, so this bounds a sane state.
-_MAX_STATE_CHARS = 8000
+# Platforms echo the state in a form field. Our own states stay far below this: login.py caps each
+# parameter kept in a state at 2 kB (a Canvas lti_message_hint is about 1 kB).
+_MAX_STATE_CHARS = 16000
 
 
 @dataclass(frozen=True)

@@ -87,7 +87,7 @@ async def login(request: web.Request) -> web.StreamResponse:
     if request.method == "POST":
         form = await request.post()
         params.update({k: v for k, v in form.items() if isinstance(v, str)})
-    start, sealed_state = request.app[lti_service_key].begin_login(params)
+    start = request.app[lti_service_key].begin_login(params)
     state = start.state
     if state.storage_target:
         # Store the binding in the platform's frame before leaving for its authorization page.

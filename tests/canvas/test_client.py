@@ -205,13 +205,12 @@ async def test_forbidden_is_not_refreshed_or_retried(canvas: Canvas) -> None:
     assert canvas.tokens.refreshes == 0
 
 
-def test_only_api_paths_are_accepted() -> None:
-    import aiohttp
-
-    client = CanvasClient(aiohttp.ClientSession.__new__(aiohttp.ClientSession), "https://canvas.example.edu",
-                          None, 1)  # type: ignore[arg-type]
-    with pytest.raises(ValueError):
-        client._url("https://evil.example/api/v1/courses", ())  # noqa: SLF001
+async def test_only_api_paths_are_requested(canvas: Canvas) -> None:
+    client = canvas.client()
+    for path in ("https://evil.example/api/v1/courses", "/login/oauth2/token", "api/v1/courses"):
+        with pytest.raises(ValueError):
+            await client.get(path)
+    assert client.requests == 0
 
 
 # -- a fake Canvas for what the sandbox does not do ----------------------------------------

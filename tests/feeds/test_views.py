@@ -23,7 +23,8 @@ from tests.sync.helpers import Connected, connect, stored_feed
 
 @pytest.fixture
 async def synced(muffin: TestClient, sandbox: Any, service: SyncService) -> Connected:
-    student = await connect(muffin, sandbox, "north", 1001)
+    # The dual-enrolled student takes two courses here: a small feed keeps these tests quick.
+    student = await connect(muffin, sandbox, "south", 2001)
     assert (await service.sync_student(student.student_id)).outcome == "ok"
     return student
 
@@ -40,10 +41,10 @@ async def test_a_poll_gets_the_stored_calendar_with_validators(muffin: TestClien
     etag = resp.headers["ETag"]
     assert etag.startswith('"') and not etag.startswith("W/")
     assert body == await stored_feed(muffin, synced.student_id)
-    assert len(parse_everywhere(body)) > 100
+    assert len(parse_everywhere(body)) > 40
 
 
-@pytest.mark.parametrize(("header", "value", "status"), [
+CONDITIONS = [
     ("If-None-Match", "{etag}", 304),
     ("If-None-Match", "W/{etag}", 304),
     ("If-None-Match", '"other", {etag}', 304),
@@ -52,16 +53,19 @@ async def test_a_poll_gets_the_stored_calendar_with_validators(muffin: TestClien
     ("If-Modified-Since", "Mon, 09 Nov 2026 15:00:00 GMT", 304),
     ("If-Modified-Since", "Tue, 10 Nov 2026 08:00:00 GMT", 304),
     ("If-Modified-Since", "Mon, 09 Nov 2026 14:59:59 GMT", 200),
-])
-async def test_conditional_requests(muffin: TestClient, synced: Connected, header: str, value: str,
-                                    status: int) -> None:
+]
+
+
+async def test_conditional_requests(muffin: TestClient, synced: Connected) -> None:
     first = await muffin.get(synced.feed_path, headers={"Accept-Encoding": "identity"})
     etag = first.headers["ETag"]
-    resp = await muffin.get(synced.feed_path, headers={header: value.format(etag=etag),
-                                                       "Accept-Encoding": "identity"})
-    assert resp.status == status
-    assert resp.headers["ETag"] == etag
-    assert (await resp.read() == b"") == (status == 304)
+    for header, value, status in CONDITIONS:
+        resp = await muffin.get(synced.feed_path, headers={header: value.format(etag=etag),
+                                                           "Accept-Encoding": "identity"})
+        assert resp.status == status, (header, value)
+        assert resp.headers["ETag"] == etag
+        assert resp.headers["Last-Modified"] == first.headers["Last-Modified"]
+        assert (await resp.read() == b"") == (status == 304)
 
 
 async def test_if_none_match_wins_over_if_modified_since(muffin: TestClient, synced: Connected) -> None:

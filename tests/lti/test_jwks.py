@@ -141,3 +141,22 @@ async def test_a_launch_while_the_platform_keys_are_unreachable_is_a_502(
         await agent.close()
     assert result.status == 502 and check_of(result.text) == "jwks"
     assert "Canvas did not answer" in result.text
+
+
+async def test_a_failing_platform_is_not_asked_on_every_launch(cache: JwksCache, clock: Clock,
+                                                               platform: TestPlatform,
+                                                               platform_keys: PlatformKeys) -> None:
+    url = f"{platform.url}/jwks"
+    await cache.key(url, platform_keys.signing.kid)
+    platform.jwks_status = 500
+    clock.advance(JWKS_TTL)
+    for _ in range(5):
+        assert (await cache.key(url, platform_keys.signing.kid)).kid == platform_keys.signing.kid
+    assert platform.jwks_fetches == 2, "one failed attempt, then quiet"
+    clock.advance(MIN_REFETCH)
+    platform.jwks_status = 200
+    await cache.key(url, platform_keys.signing.kid)
+    assert platform.jwks_fetches == 3
+    clock.advance(timedelta(seconds=1))
+    await cache.key(url, platform_keys.signing.kid)
+    assert platform.jwks_fetches == 3, "fresh again for another hour"

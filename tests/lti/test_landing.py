@@ -150,3 +150,12 @@ async def test_connecting_from_a_launch_then_launching_again_shows_the_feed(
         assert feed_url.group(1) in me.text
     finally:
         await agent.close()
+
+
+async def test_a_student_with_only_canvas_s_own_feed_is_offered_the_full_connection(
+        tool: Tool, agent: UserAgent, platform: TestPlatform) -> None:
+    await upsert_student(tool.app[db_key], "north", "1001", "Ava Martínez", source="canvas_feed")
+    page = (await agent.launch(platform, "student")).result.text
+    assert FEED_URL.search(page)
+    assert "Get more from your calendar" in page and "Connect with Canvas" in page
+    assert "Reconnect" not in page

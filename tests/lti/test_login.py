@@ -28,7 +28,7 @@ def seal(state: LoginState) -> str:
 
 
 def test_the_authentication_request() -> None:
-    start, state = begin_login(PLATFORMS, {"iss": CANVAS, "client_id": "10000000000042", "login_hint": "42",
+    start = begin_login(PLATFORMS, {"iss": CANVAS, "client_id": "10000000000042", "login_hint": "42",
                                            "lti_message_hint": "eyJ.hint", "lti_deployment_id": "12:a",
                                            "lti_storage_target": "post_message_forwarding",
                                            "target_link_uri": REDIRECT}, REDIRECT, seal)
@@ -36,7 +36,8 @@ def test_the_authentication_request() -> None:
     assert start.auth_url.startswith("https://sso.canvaslms.com/api/lti/authorize_redirect?x=1&")
     assert query == {"x": "1", "scope": "openid", "response_type": "id_token", "response_mode": "form_post",
                      "prompt": "none", "client_id": "10000000000042", "redirect_uri": REDIRECT, "login_hint": "42",
-                     "lti_message_hint": "eyJ.hint", "state": state, "nonce": start.nonce}
+                     "lti_message_hint": "eyJ.hint", "state": start.sealed_state, "nonce": start.nonce}
+    assert start.sealed_state == f"sealed-{len(sealed)}" and sealed[-1] == start.state
     assert start.state.nonce_hash == token_hash(start.nonce)
     assert start.state.storage_target == "post_message_forwarding"
     assert start.platform_origin == "https://sso.canvaslms.com"
@@ -44,7 +45,7 @@ def test_the_authentication_request() -> None:
 
 
 def test_an_odd_storage_target_is_ignored_and_an_absent_hint_left_out() -> None:
-    start, _ = begin_login(PLATFORMS, {"iss": CANVAS, "client_id": "10000000000043", "login_hint": "42",
+    start = begin_login(PLATFORMS, {"iss": CANVAS, "client_id": "10000000000043", "login_hint": "42",
                                        "lti_storage_target": "javascript:alert(1)"}, REDIRECT, seal)
     assert start.state.storage_target is None
     assert "lti_message_hint" not in query_of(start.auth_url)
@@ -57,7 +58,7 @@ def test_an_odd_storage_target_is_ignored_and_an_absent_hint_left_out() -> None:
     ({"iss": CANVAS, "client_id": "10000000000042", "login_hint": "42", "lti_deployment_id": "13:b"},
      UnknownDeployment),
     ({"iss": CANVAS, "client_id": "10000000000042"}, MalformedRequest),
-    ({"iss": CANVAS, "client_id": "10000000000042", "login_hint": "x" * 5000}, MalformedRequest),
+    ({"iss": CANVAS, "client_id": "10000000000042", "login_hint": "x" * 3000}, MalformedRequest),
 ])
 def test_a_login_that_names_no_registration_is_refused(params: dict[str, str], error: type[Exception]) -> None:
     with pytest.raises(error):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -38,6 +39,13 @@ def test_a_state_opens_to_what_was_sealed() -> None:
         "target_link_uri": "https://muffin.example.edu/lti/launch"}
 
 
+def test_a_state_with_the_longest_hints_a_login_accepts_still_opens() -> None:
+    longest = "h" * 2048  # login.py's cap on each parameter kept in the state
+    state = replace(STATE, login_hint=longest, message_hint=longest, target_link_uri=longest)
+    sealer = StateSealer([NEW], Clock())
+    assert sealer.open(sealer.seal(state)) == state
+
+
 def test_a_state_expires() -> None:
     clock = Clock()
     sealer = StateSealer([NEW], clock)
@@ -49,7 +57,8 @@ def test_a_state_expires() -> None:
         sealer.open(token)
 
 
-@pytest.mark.parametrize("token", [None, "", "not-a-fernet-token", "x" * 9000], ids=["none", "empty", "junk", "huge"])
+@pytest.mark.parametrize("token", [None, "", "not-a-fernet-token", "x" * 17000],
+                         ids=["none", "empty", "junk", "huge"])
 def test_a_missing_or_forged_state_is_refused(token: str | None) -> None:
     with pytest.raises(StateMismatch):
         StateSealer([NEW], Clock()).open(token)

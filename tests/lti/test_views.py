@@ -233,7 +233,9 @@ async def test_a_replayed_launch_is_refused(tool: Tool, agent: UserAgent, platfo
     # Even with the state cookie put back, the nonce stays spent.
     assert held[0] is not None
     agent.set_state_cookie(held[0])
+    assert "presented twice" not in caplog.text
     assert_refused(await agent.post(f"{tool.url}/lti/launch", data=launch.form), "nonce", 400, caplog)
+    assert "presented twice" in caplog.text, "refused when using up the nonce, not before"
     assert await nonce_rows(tool) == 1
 
 

@@ -56,13 +56,13 @@ async def stored_rows(muffin: TestClient, student_id: int) -> list[tuple[Any, ..
 async def test_a_fault_keeps_the_last_good_feed(muffin: TestClient, sandbox: Any, service: SyncService,
                                                 clock: PinnedClock, fault: Callable[[Any], None],
                                                 reason: str) -> None:
-    student = await connect(muffin, sandbox, "north", 1002)
+    student = await connect(muffin, sandbox, "south", 2001)
     assert (await service.sync_student(student.student_id)).outcome == "ok"
     feed, rows = await stored_feed(muffin, student.student_id), await stored_rows(muffin, student.student_id)
     served = await (await muffin.get(student.feed_path)).read()
     assert served == feed
 
-    state = sandbox.schools["north"].state
+    state = sandbox.schools["south"].state
     state.edit_assignment(int(rows[0][0]), name="An edit the failed sync must not apply")
     fault(state)
     clock.moment += timedelta(hours=1)
