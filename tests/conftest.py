@@ -157,9 +157,28 @@ async def muffin(app_config: Config, muffin_port: int, aiohttp_client: Any) -> T
     return await aiohttp_client(server)
 
 
+# Headless Chromium as root on a machine without internet: no sandbox, and no
+# background connections that a closed network would refuse by the dozen.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+
+
 @pytest.fixture
 def browser_executable() -> Iterator[str]:
     path = os.environ.get("MUFFIN_CHROMIUM", "/usr/bin/chromium")
     if not Path(path).exists():
         _skip_or_fail(f"{path} not found; apt-get install chromium", "MUFFIN_REQUIRE_BROWSER")
     yield path
+
+
+@pytest.fixture
+def browser(browser_executable: str) -> Iterator[Any]:
+    """Debian's Chromium driven by Playwright (never `playwright install`)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=browser_executable, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()

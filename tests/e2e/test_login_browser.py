@@ -3,36 +3,18 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from feedserver.feeds.tokens import resolve_feed_token
 from feedserver.typedefs import db_key
-from tests.auth.live import LiveStack, live_stack
+from tests.auth.live import LiveStack
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 
 
-@pytest.fixture
-def stack(tmp_path: Path) -> Iterator[LiveStack]:
-    with live_stack(f"sqlite:///{tmp_path / 'muffin.sqlite3'}") as running:
-        yield running
-
-
-@pytest.fixture
-def browser(browser_executable: str) -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=browser_executable, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 def phone(browser: Browser, *, javascript: bool = True) -> Page:

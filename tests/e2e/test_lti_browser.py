@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Route, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
 from sqlalchemy import func, select
 
 from feedserver.store.models import Assignment, Course, UsedNonce
@@ -25,8 +25,6 @@ from tests.lti.platform import PlatformKeys, make_key
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 
 
 @pytest.fixture(scope="module")
@@ -39,15 +37,6 @@ def live(tmp_path: Path, keys: PlatformKeys) -> Iterator[LiveLti]:
     with live_lti(f"sqlite:///{tmp_path / 'muffin.sqlite3'}", keys) as running:
         yield running
 
-
-@pytest.fixture
-def browser(browser_executable: str) -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=browser_executable, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 @pytest.fixture

@@ -8,18 +8,14 @@ makes stays on our origin: the browser never talks to Canvas.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Request, sync_playwright
+from playwright.sync_api import Browser, Request
 
-from tests.auth.live import LiveStack, live_stack
+from tests.auth.live import LiveStack
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 NORTH_STUDENT = 1001
 COURSE = 10101
 
@@ -39,20 +35,6 @@ PAGE_THROUGH = """async (start) => {
 }"""
 
 
-@pytest.fixture
-def stack(tmp_path: Path) -> Iterator[LiveStack]:
-    with live_stack(f"sqlite:///{tmp_path / 'muffin.sqlite3'}") as running:
-        yield running
-
-
-@pytest.fixture
-def browser(browser_executable: str) -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=browser_executable, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 async def _add_bulk(stack: LiveStack) -> set[int]:
