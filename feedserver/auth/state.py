@@ -18,12 +18,10 @@ from typing import Any
 
 from aiohttp import web
 from aiohttp_session import get_session
-from sqlalchemy import delete
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from ..secure import random_token, token_hash
-from ..store.models import UsedNonce
+from ..store.nonces import use_once
 
 __all__ = ["LoginStates", "PendingLogin", "StateError", "STATE_LIFETIME"]
 
@@ -112,12 +110,7 @@ class LoginStates:
         return {k: v for k, v in raw.items() if isinstance(v, dict) and "e" in v and "i" in v}
 
     async def _use_once(self, key: str, expires_at: datetime, now: datetime) -> None:
-        try:
-            async with self.db.begin() as session:
-                # Keep the table small: a used state matters only until it would have expired.
-                await session.execute(delete(UsedNonce).where(
-                    UsedNonce.purpose == _NONCE_PURPOSE, UsedNonce.expires_at < now))
-                session.add(UsedNonce(value_hash=key, purpose=_NONCE_PURPOSE, expires_at=expires_at))
-        except IntegrityError:
+        # A used state matters only until it would have expired anyway.
+        if not await use_once(self.db, key, _NONCE_PURPOSE, expires_at, now):
             _LOGGER.warning("an OAuth state was replayed (copied session cookie?)")
-            raise StateError("replayed") from None
+            raise StateError("replayed")

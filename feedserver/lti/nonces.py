@@ -11,11 +11,11 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from ..store.models import UsedNonce
+from ..store.nonces import use_once
 from .errors import NonceReplayed
 
 __all__ = ["NonceStore", "NONCE_PURPOSE"]
@@ -37,11 +37,6 @@ class NonceStore:
 
     async def consume(self, nonce_hash: str, keep_until: datetime, now: datetime) -> None:
         """Mark the nonce used until `keep_until`; raise `NonceReplayed` if it already was."""
-        try:
-            async with self.db.begin() as session:
-                await session.execute(delete(UsedNonce).where(
-                    UsedNonce.purpose == NONCE_PURPOSE, UsedNonce.expires_at < now))
-                session.add(UsedNonce(value_hash=nonce_hash, purpose=NONCE_PURPOSE, expires_at=keep_until))
-        except IntegrityError:
+        if not await use_once(self.db, nonce_hash, NONCE_PURPOSE, keep_until, now):
             _LOGGER.info("an LTI nonce was presented twice")
-            raise NonceReplayed("nonce was used before") from None
+            raise NonceReplayed("nonce was used before")
