@@ -78,7 +78,7 @@ def print_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> Non
     """A Markdown table (docs/performance.md takes it as is)."""
     cells = [[str(h) for h in headers]] + [[str(c) for c in row] for row in rows]
     widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
-    line = lambda row: "| " + " | ".join(c.ljust(w) for c, w in zip(row, widths)) + " |"  # noqa: E731
+    line = lambda row: "| " + " | ".join(c.ljust(w) for c, w in zip(row, widths)) + " |"
     print(line(cells[0]))
     print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
     for row in cells[1:]:

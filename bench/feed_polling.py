@@ -186,14 +186,14 @@ def write_toml(path: Path, database: str, public_url: str) -> None:
                     'client_id = "1"\nclient_secret_env = "BENCH_CLIENT_SECRET"\n', encoding="utf-8")
 
 
-def wait_http(url: str, proc: subprocess.Popen[bytes], timeout: float = 30) -> None:
+def wait_http(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: float = 30) -> None:
     import urllib.error
     import urllib.request
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise SystemExit(f"server exited with {proc.returncode}")
+            raise SystemExit(f"server exited with {proc.returncode}:\n{log.read_text()[-2000:]}")
         try:
             with urllib.request.urlopen(url, timeout=2):
                 return
@@ -214,7 +214,7 @@ def start_processes(kind: str, count: int, toml: Path, body_file: Path, log: Pat
             probe = f"http://127.0.0.1:{port}/feeds/probe.ics"
         with log.open("ab") as out:
             proc = subprocess.Popen(cmd, env={**os.environ, **ENV}, stdout=out, stderr=subprocess.STDOUT)
-        wait_http(probe, proc)
+        wait_http(probe, proc, log)
         started.append((proc, port))
     return started
 
@@ -250,7 +250,7 @@ async def drop_pg_database(admin: str, name: str) -> None:
 
 
 def bench(args: argparse.Namespace) -> None:
-    engines = ["sqlite"] + (["postgresql"] if args.postgres else [])
+    engines = [e for e in args.engines.split(",") if e == "sqlite" or args.postgres]
     counts = [int(n) for n in args.processes.split(",")]
     rows, memory = [], []
     with tempfile.TemporaryDirectory() as tmp:
@@ -293,6 +293,7 @@ def bench(args: argparse.Namespace) -> None:
                     med = {k: sorted(v, key=lambda r: r["rps"])[len(v) // 2] for k, v in samples.items()}
                     for kind in ("bare", "feed"):
                         r = med[kind]
+                        print(f"# {engine} x{count} {kind}: {r}", file=sys.stderr, flush=True)
                         rows.append([engine, count, kind, f"{r['cold']:,.0f}", f"{r['rps']:,.0f}", f"{r['p50']:.1f}", f"{r['p99']:.1f}",
                                      int(sum(s["errors"] for s in samples[kind])),
                                      f"{med['feed']['rps'] / med['bare']['rps']:.2f}" if kind == "feed" else ""])
@@ -316,6 +317,7 @@ def main() -> None:
     ap.add_argument("--concurrency", type=int, default=64)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--processes", default="1,2")
+    ap.add_argument("--engines", default="sqlite,postgresql")
     ap.add_argument("--postgres", default=os.environ.get("MUFFIN_TEST_POSTGRES_URL"),
                     help="admin URL of a PostgreSQL server (a database is created and dropped)")
     ap.add_argument("--loadgen", help=argparse.SUPPRESS)

@@ -22,10 +22,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from feed_common import print_table, synthetic_assignments, synthetic_context  # noqa: E402
+from feed_common import print_table, synthetic_assignments, synthetic_context
 
-from feedserver.feeds.render import render_feed  # noqa: E402
-from feedserver.settings import StudentSettings  # noqa: E402
+from feedserver.feeds.render import render_feed
+from feedserver.settings import StudentSettings
 
 NOW = datetime(2026, 11, 9, 15, 0, tzinfo=UTC)
 

@@ -19,7 +19,7 @@ from aiohttp_session import setup as setup_session
 from aiohttp_session.cookie_storage import EncryptedCookieStorage
 from cryptography.fernet import Fernet
 
-from . import __version__, api, auth, feeds, lti, sync
+from . import __version__, api, auth, canvasfeed, feeds, lti, planning, sync
 from .config import Config
 from .crypto import TokenCipher, derive_fernet_key
 from .middlewares import error_middleware, security_headers_middleware
@@ -95,4 +95,8 @@ def create_app(config: Config) -> web.Application:
     api.setup(app)
     lti.setup(app)
     sync.setup(app)
+    # After sync: its context hands the calendar-feed source to the sync service.
+    canvasfeed.setup(app)
+    # After sync and canvasfeed: planning wraps every source they gave the sync service.
+    planning.setup(app)
     return app

@@ -103,6 +103,25 @@ def cmd_sync(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_schools(args: argparse.Namespace) -> int:
+    config = _load(args)
+    if not args.demand:
+        for school in sorted(config.institutions, key=lambda i: i.name.lower()):
+            print(f"{school.slug}\t{school.canvas_host}\t{school.name}")
+        return 0
+    import json
+    from dataclasses import asdict
+
+    from .canvasfeed.demand import format_board, load_demand
+
+    board = asyncio.run(load_demand(config))
+    if args.json:
+        print(json.dumps({"schools": [asdict(d) for d in board]}, indent=2))
+    else:
+        print(format_board(board))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="muffin-feed", description="Homework Muffin feed server")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -130,6 +149,12 @@ def build_parser() -> argparse.ArgumentParser:
     sync = with_config(sub.add_parser("sync", help="sync students once (for cron)"))
     sync.add_argument("--all", action="store_true", help="sync every student, not only those due")
     sync.set_defaults(func=cmd_sync)
+    schools = with_config(sub.add_parser("schools", help="list configured schools, or (--demand) the schools "
+                                                        "students are waiting for"))
+    schools.add_argument("--demand", action="store_true",
+                         help="unconfigured schools by waiting students, with a message for each school's admin")
+    schools.add_argument("--json", action="store_true", help="with --demand: print JSON")
+    schools.set_defaults(func=cmd_schools)
     return parser
 
 

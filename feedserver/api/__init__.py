@@ -9,6 +9,7 @@ Modules, one job each:
   (``Link`` rewriting, pure), `ratelimit` (per-student token buckets);
 - `cors`: aiohttp-cors on ``/api/*`` for ``server.allowed_origins``;
 - `embed`: ``GET /embed/feed`` and its framing policy;
+- `workload`: the workload summary and effort estimates (planning's);
 - `openapi`: the hand-written OpenAPI 3.1 document; `errors`: the problem codes.
 
 Other subsystems use `appkeys.canvas_proxy_key` (the proxy) and nothing else.
@@ -21,7 +22,7 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from ..typedefs import config_key, http_key, token_store_key
-from . import embed, views
+from . import embed, views, workload
 from .appkeys import canvas_proxy_key, proxy_limiter_key
 from .cors import setup_cors
 from .openapi import setup_openapi
@@ -43,6 +44,7 @@ def setup(app: web.Application) -> None:
     app[proxy_limiter_key] = TokenBucketLimiter()
     app.cleanup_ctx.append(_proxy_context)
     app.router.add_routes(views.routes)
+    app.router.add_routes(workload.routes)
     views.add_proxy_routes(app.router)
     app.router.add_routes(embed.routes)
     setup_openapi(app, app[config_key].server)

@@ -55,6 +55,8 @@ CODES: dict[str, Code] = {
     "canvas-redirect-refused": Code(502, "Canvas redirected elsewhere",
                                     "Canvas redirected somewhere the proxy will not follow."),
     "canvas-timeout": Code(504, "Canvas did not answer in time", "The student's Canvas did not answer in time."),
+    "assignment-not-found": Code(404, "No such assignment",
+                                 "The student has no stored assignment with that Canvas id."),
     "http-404": Code(404, "Not Found", "No such API route (error middleware)."),
     "http-405": Code(405, "Method Not Allowed", "The route exists, but not with this method (error middleware)."),
     "http-500": Code(500, "Something went wrong", "An unexpected server error; it has been logged."),

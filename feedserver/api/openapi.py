@@ -171,11 +171,59 @@ def _schemas() -> dict[str, Any]:
             "properties": {"assignments": {"type": "array", "items": _ref("Assignment")},
                            "count": {"type": "integer", "minimum": 0}},
         },
+        "Workload": _workload_schema(),
+        "EstimateChange": {
+            "type": "object", "additionalProperties": False, "required": ["hours"],
+            "properties": {"hours": {"type": ["number", "null"], "exclusiveMinimum": 0, "maximum": 200,
+                                     "description": "The student's own estimate in hours; null returns to the "
+                                                    "model's estimate."}},
+        },
+        "EstimateChanged": {
+            "type": "object", "additionalProperties": False,
+            "required": ["assignment_id", "hours", "plan_changed", "sessions"],
+            "properties": {"assignment_id": {"type": "string"}, "hours": {"type": ["number", "null"]},
+                           "plan_changed": {"type": "boolean",
+                                            "description": "The stored sessions (and so the feed) changed."},
+                           "sessions": {"type": "integer", "minimum": 0}},
+        },
         "SyncAccepted": {
             "type": "object", "additionalProperties": False, "required": ["status"],
             "properties": {"status": {"type": "string", "enum": ["queued"]}},
         },
     }
+
+
+def _workload_schema() -> dict[str, Any]:
+    def obj(props: dict[str, Any]) -> dict[str, Any]:
+        return {"type": "object", "additionalProperties": False, "required": list(props), "properties": props}
+
+    text_list = {"type": "array", "items": {"type": "string"}}
+    hours = {"type": "number", "minimum": 0}
+    return obj({
+        "today": _DATE,
+        "time_zone": {"type": "string"},
+        "suggestions_on": {"type": "boolean"},
+        "model": {"type": "string", "description": "How the estimates are made."},
+        "feasible": {"type": "boolean", "description": "The work fits the free hours."},
+        "peak": {"type": "number", "minimum": 0,
+                 "description": "Busiest day's share of its free hours in the best plan (1 = exactly full)."},
+        "peak_words": {"type": "string"},
+        "critical_window": {"oneOf": [{"type": "null"}, obj({"first": _DATE, "last": _DATE, "hours": hours,
+                                                                 "free_hours": hours})]},
+        "explanation": {"type": "string"},
+        "suggestions": text_list,
+        "crunches": text_list,
+        "ask_about": {**text_list, "description": "Deadlines to ask about when the work cannot fit."},
+        "left_out": text_list,
+        "days": {"type": "array", "items": obj({"date": _DATE, "free_hours": hours, "planned_hours": hours,
+                                                 "last_minute_hours": hours})},
+        "estimates": {"type": "array", "items": obj({
+            "assignment_id": {"type": "string"}, "course": {"type": "string"}, "title": {"type": "string"},
+            "due_at": _UTC_TIME, "hours": hours, "low": hours, "high": hours, "basis": {"type": "string"},
+            "overridden": {"type": "boolean"}})},
+        "sessions": {"type": "array", "items": obj({"assignment_id": {"type": "string"}, "date": _DATE,
+                                                     "hours": hours})},
+    })
 
 
 def _proxy_operations(server: ServerConfig) -> dict[str, Any]:
@@ -316,6 +364,28 @@ def openapi_document(server: ServerConfig) -> dict[str, Any]:
                               "401": _NOT_SIGNED_IN, "403": _CSRF,
                               "409": _problem("`reconnect-needed`: sign in with Canvas again first."),
                               "429": _problem("`sync-too-soon`.", _RETRY_AFTER)}}},
+            "/api/me/workload": {"get": {
+                **me_read, "operationId": "getWorkload",
+                "summary": "The weeks ahead: load per day, the balanced plan, crunches and suggestions",
+                "description": "Computed from today on (the student's time zone); submitted work is left out. "
+                               "Estimates are ranges; `model` says how they are made.",
+                "responses": {"200": _json(_ref("Workload"), "The workload summary."), "400": _BAD,
+                              "401": _NOT_SIGNED_IN}}},
+            "/api/me/assignments/{assignment_id}/estimate": {"put": {
+                **me_read, "operationId": "putEstimate",
+                "summary": "Set (or clear) the student's own effort estimate for one assignment",
+                "description": f"{state_changing} Also calibrates the estimates of the student's other "
+                               "assignments of the same kind; the plan and the feed change at once.",
+                "parameters": [{"name": "assignment_id", "in": "path", "required": True,
+                                "schema": {"type": "string", "pattern": "^[0-9]{1,20}$"},
+                                "description": "Canvas assignment id."}],
+                "requestBody": {"required": True, "content": {
+                    "application/json": {"schema": _ref("EstimateChange")}}},
+                "responses": {"200": _json(_ref("EstimateChanged"), "Stored; the plan was recomputed."),
+                              "400": _problem("`invalid-field` or `invalid-body`."),
+                              "401": _NOT_SIGNED_IN, "403": _CSRF,
+                              "404": _problem("`assignment-not-found`."),
+                              "415": _problem("`unsupported-media-type`.")}}},
             "/api/canvas/{path}": _proxy_operations(server),
         },
     }

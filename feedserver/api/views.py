@@ -14,8 +14,9 @@ from aiohttp import web
 
 from ..auth.csrf import check_csrf
 from ..auth.session import require_student
-from ..feeds.preferences import update_settings
 from ..feeds.tokens import issue_feed_token
+from ..planning.actions import change_settings
+from ..planning.appkeys import planner_key
 from ..settings import SettingsError
 from ..sync.scheduler import SyncTooSoon
 from ..typedefs import cipher_key, config_key, db_key, sync_service_key
@@ -69,7 +70,8 @@ async def patch_settings(request: web.Request) -> web.Response:
     patch = await json_object(request)
     app = request.app
     try:
-        settings = await update_settings(app[db_key], student_id, patch, public_url=app[config_key].server.public_url)
+        # Stores, re-renders the feed, and replans when a suggestion setting changed.
+        settings = await change_settings(app[planner_key], student_id, patch)
     except SettingsError as exc:
         raise FieldProblem(exc.field, exc.message) from None
     except LookupError:

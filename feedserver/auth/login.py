@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -18,6 +19,7 @@ from aiohttp import web
 
 from ..canvas import oauth
 from ..canvas.errors import CanvasError, MalformedResponse
+from ..canvasfeed.students import upgrade_feed_student
 from ..config import Institution
 from ..feeds.tokens import current_feed_token
 from ..store.students import upsert_student
@@ -50,9 +52,12 @@ async def start_login(request: web.Request, institution: Institution, return_to:
 
 
 async def complete_login(app: web.Application, institution: Institution, code: str,
-                         pending: PendingLogin) -> int:
+                         pending: PendingLogin, *, signed_in: int | None = None) -> int:
     """Exchange `code`, store the grant, create or update the student; their id.
 
+    `signed_in` is the student this browser is already signed in as: if that
+    is a calendar-feed student at this school, their row becomes the OAuth
+    student (canvasfeed/students.py), so their feed URL keeps working.
     Raises `OAuthError` (e.g. ``invalid_grant`` for a reused code),
     `CanvasUnavailable` or `MalformedResponse`; nothing is stored then.
     """
@@ -60,8 +65,14 @@ async def complete_login(app: web.Application, institution: Institution, code: s
     token = await oauth.exchange_code(http, institution, code, redirect_uri(app), pending.code_verifier)
     identity = await _identity(http, institution, token)
     db = app[db_key]
-    student_id = await upsert_student(db, institution.slug, identity.user_id, identity.name,
-                                      source="oauth", time_zone=identity.time_zone or institution.time_zone)
+    time_zone = identity.time_zone or institution.time_zone
+    student_id = None
+    if signed_in is not None:
+        student_id = await upgrade_feed_student(db, signed_in, institution.slug, identity.user_id, identity.name,
+                                                time_zone, datetime.now(UTC))
+    if student_id is None:
+        student_id = await upsert_student(db, institution.slug, identity.user_id, identity.name,
+                                          source="oauth", time_zone=time_zone)
     await app[token_store_key].save_grant(student_id, token)
     await current_feed_token(db, app[cipher_key], student_id)
     _LOGGER.info("student %s signed in with Canvas at %s", student_id, institution.slug)

@@ -14,12 +14,13 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from aiohttp import web
+from aiohttp_session import get_session
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from ..config import Institution
 from ..store.models import SchoolRequest
-from ..typedefs import config_key
+from ..typedefs import config_key, db_key
 
 __all__ = [
     "Picker",
@@ -28,9 +29,14 @@ __all__ = [
     "normalize_host",
     "record_school_request",
     "add_request_email",
+    "count_request_once",
     "valid_email",
+    "REQUESTS_SESSION_FIELD",
     "READS",
 ]
+
+#: Session field: {canvas host: school_requests row id} of the requests this browser made.
+REQUESTS_SESSION_FIELD = "school_requests"
 
 _HOST_RE = re.compile(r"^(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{1,63}(:\d{1,5})?$")
 _EMAIL_RE = re.compile(r"^[^@\s<>\"']{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,63}$")
@@ -113,3 +119,14 @@ async def add_request_email(db: async_sessionmaker, request_id: int, host: str, 
             row = SchoolRequest(canvas_host=host)
             session.add(row)
         row.email = email
+
+
+async def count_request_once(request: web.Request, host: str) -> int:
+    """Count this browser's request for `host` once (reloads and repeat visits do not inflate
+    demand); the request row's id."""
+    session = await get_session(request)
+    recorded = dict(session.get(REQUESTS_SESSION_FIELD) or {})
+    if host not in recorded:
+        recorded[host] = await record_school_request(request.app[db_key], host)
+        session[REQUESTS_SESSION_FIELD] = dict(list(recorded.items())[-20:])
+    return int(recorded[host])

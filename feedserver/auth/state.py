@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from ..secure import random_token, token_hash
 from ..store.nonces import use_once
 
-__all__ = ["LoginStates", "PendingLogin", "StateError", "STATE_LIFETIME"]
+__all__ = ["STATE_LIFETIME", "LoginStates", "PendingLogin", "StateError"]
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -18,6 +18,8 @@ from authlib.oauth2.rfc6749.parameters import parse_authorization_code_response
 from sqlalchemy import select
 
 from ..canvas.errors import CanvasError, CanvasUnavailable, MalformedResponse, OAuthError
+from ..canvasfeed.students import SOURCE as FEED_SOURCE
+from ..canvasfeed.students import unconfigured_school
 from ..config import Institution
 from ..store.models import Institution as InstitutionRow
 from ..store.models import Student
@@ -28,8 +30,8 @@ from .disconnect import disconnect_student
 from .login import complete_login, redirect_uri, start_login
 from .me import me_context
 from .redirects import safe_return_to
-from .schools import READS, add_request_email, normalize_host, record_school_request, valid_email
-from .session import require_student, sign_in, sign_out
+from .schools import READS, REQUESTS_SESSION_FIELD, add_request_email, count_request_once, normalize_host, valid_email
+from .session import current_student_id, require_student, sign_in, sign_out
 from .state import StateError
 
 __all__ = ["routes"]
@@ -39,7 +41,6 @@ routes = web.RouteTableDef()
 
 #: Pages that show a feed URL or a sign-in outcome must not sit in any cache.
 NO_STORE = {"Cache-Control": "no-store"}
-_REQUESTS_FIELD = "school_requests"
 
 
 def _login_url(institution: Institution, return_to: str | None = None) -> str:
@@ -73,7 +74,8 @@ async def oauth_callback(request: web.Request) -> web.StreamResponse:
                               OAuthError(request.query["error"], request.query.get("error_description")))
     try:
         code = parse_authorization_code_response(str(request.url))["code"]
-        student_id = await complete_login(request.app, institution, code, pending)
+        student_id = await complete_login(request.app, institution, code, pending,
+                                          signed_in=await current_student_id(request))
     except MissingCodeException:
         return _login_failure(request, institution, pending.return_to, OAuthError("invalid_request"))
     except CanvasError as exc:
@@ -142,12 +144,7 @@ async def school_not_yet(request: web.Request) -> web.StreamResponse:
         return _render("auth_not_yet.html", request, context)
     if request.app[config_key].institution_for_host(host) is not None:
         raise web.HTTPFound(f"/?{urlencode({'q': host})}")
-    session = await get_session(request)
-    recorded = dict(session.get(_REQUESTS_FIELD) or {})
-    if host not in recorded:
-        # Once per browser and school, so reloading the page does not inflate demand.
-        recorded[host] = await record_school_request(request.app[db_key], host)
-        session[_REQUESTS_FIELD] = dict(list(recorded.items())[-20:])
+    await count_request_once(request, host)
     return _render("auth_not_yet.html", request, context)
 
 
@@ -164,7 +161,7 @@ async def school_not_yet_submit(request: web.Request) -> web.StreamResponse:
         return _render("auth_not_yet.html", request, context, status=400)
     if email:
         session = await get_session(request)
-        recorded = session.get(_REQUESTS_FIELD) or {}
+        recorded = session.get(REQUESTS_SESSION_FIELD) or {}
         await add_request_email(request.app[db_key], int(recorded.get(host, 0)), host, email)
     context["thanks"] = True
     return _render("auth_not_yet.html", request, context)
@@ -192,9 +189,12 @@ def _render(template: str, request: web.Request, context: dict[str, Any], *, sta
 async def _student_and_school(request: web.Request, student_id: int) -> tuple[Student, Institution]:
     async with request.app[db_key]() as db:
         row = (await db.execute(
-            select(Student, InstitutionRow.slug).join(InstitutionRow, InstitutionRow.id == Student.institution_id)
+            select(Student, InstitutionRow).join(InstitutionRow, InstitutionRow.id == Student.institution_id)
             .where(Student.id == student_id))).first()
-    institution = request.app[config_key].institution(row[1]) if row is not None else None
+    institution = request.app[config_key].institution(row[1].slug) if row is not None else None
+    if row is not None and institution is None and row[0].source == FEED_SOURCE:
+        # A calendar-feed student at a school without OAuth: known only by its Canvas host.
+        institution = unconfigured_school(row[1])
     if row is None or institution is None:
         # The school was removed from the configuration: nothing this page can show.
         await sign_out(request)

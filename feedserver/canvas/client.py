@@ -38,9 +38,16 @@ import aiohttp
 from multidict import CIMultiDictProxy
 from yarl import URL
 
-from .errors import CanvasError, CanvasUnavailable, MalformedResponse, RateLimited, TokenExpired, error_for_response
+from .errors import (
+    CanvasError,
+    CanvasUnavailable,
+    MalformedResponse,
+    RateLimited,
+    TokenExpired,
+    error_for_response,
+)
 
-__all__ = ["CanvasClient", "ClientPolicy", "TokenSource", "Params"]
+__all__ = ["CanvasClient", "ClientPolicy", "Params", "TokenSource"]
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -203,7 +210,7 @@ class CanvasClient:
                 if resp.status != 200:
                     raise CanvasError(f"{what}: unexpected status {resp.status}", status=resp.status)
                 links = resp.links
-        except asyncio.TimeoutError:
+        except TimeoutError:
             raise CanvasUnavailable(f"{what}: Canvas did not answer in time") from None
         except aiohttp.ClientPayloadError:
             raise CanvasUnavailable(f"{what}: the response body was cut short") from None

@@ -25,17 +25,17 @@ from .client import CanvasClient
 from .errors import MalformedResponse
 
 __all__ = [
-    "CanvasCourse",
+    "ASSIGNMENTS_PARAMS",
+    "COURSES_PARAMS",
     "CanvasAssignment",
+    "CanvasCourse",
     "Coursework",
     "fetch_coursework",
-    "list_courses",
     "list_assignments",
-    "parse_course",
+    "list_courses",
     "parse_assignment",
+    "parse_course",
     "submission_state",
-    "COURSES_PARAMS",
-    "ASSIGNMENTS_PARAMS",
 ]
 
 #: Active courses the user takes as a student (teachers' courses would show unpublished work).
@@ -190,7 +190,7 @@ def _timestamp(value: Any, key: str) -> datetime | None:
     if not isinstance(value, str):
         raise MalformedResponse(f"{key} is not a timestamp")
     try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(value)
     except ValueError:
         raise MalformedResponse(f"{key} is not an ISO 8601 timestamp") from None
     if moment.tzinfo is None:

@@ -6,7 +6,11 @@
 
 - `feeds.preferences.update_settings(db, student_id, patch, public_url=...)`;
 - `feeds.publish.rerender(session, student_id, ...)` inside their own transaction;
-- `feeds.tokens` (feed URLs, rotation).
+- `feeds.render` (pure rendering) and `feeds.tokens` (feed URLs, rotation).
+
+This package's own import stays light (the web handlers are imported by
+`setup`), so `sync`, `planning` and others can import `feeds.publish`
+without pulling in auth and its page handlers.
 """
 
 from __future__ import annotations
@@ -16,14 +20,13 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from ..typedefs import config_key, db_key, engine_key, feed_cache_key
-from .cache import FeedCache
-from .me import feed_sections
-from .views import routes
 
 __all__ = ["setup"]
 
 
 async def _feed_cache(app: web.Application) -> AsyncIterator[None]:
+    from .cache import FeedCache
+
     # After app.py's database context, whose engine and sessionmaker it needs.
     cache = FeedCache(app[engine_key], app[db_key], public_url=app[config_key].server.public_url)
     app[feed_cache_key] = cache
@@ -33,8 +36,9 @@ async def _feed_cache(app: web.Application) -> AsyncIterator[None]:
 
 def setup(app: web.Application) -> None:
     """Register routes, the /me sections and the feed cache."""
-    # Imported here: auth.me imports feeds.tokens, so a module-level import would be circular.
     from ..auth.me import add_me_section
+    from .me import feed_sections
+    from .views import routes
 
     app.cleanup_ctx.append(_feed_cache)
     app.router.add_routes(routes)

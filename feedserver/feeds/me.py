@@ -17,7 +17,7 @@ from ..store.models import Assignment, Course, Student
 from ..typedefs import db_key
 from .preferences import REMINDER_CHOICES
 
-__all__ = ["feed_sections", "CourseChoice", "ReminderChoice", "FeedSettingsView", "UndatedAssignment"]
+__all__ = ["CourseChoice", "FeedSettingsView", "ReminderChoice", "UndatedAssignment", "feed_sections"]
 
 
 @dataclass(frozen=True)

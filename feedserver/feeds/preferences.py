@@ -20,7 +20,7 @@ from ..settings import SettingsError, StudentSettings
 from ..store.models import Course, Student
 from .publish import rerender
 
-__all__ = ["update_settings", "patch_from_form", "REMINDER_CHOICES", "FEED_FIELDS"]
+__all__ = ["FEED_FIELDS", "REMINDER_CHOICES", "patch_from_form", "update_settings"]
 
 #: Reminder offsets offered on /me, in minutes (the API accepts any valid list).
 REMINDER_CHOICES = ((15, "15 minutes"), (60, "1 hour"), (24 * 60, "1 day"), (2 * 24 * 60, "2 days"))

@@ -35,19 +35,19 @@ from icalendar import Alarm, Calendar, Event
 from ..settings import StudentSettings
 
 __all__ = [
-    "FeedContext",
-    "FeedAssignment",
-    "WorkSession",
-    "render_feed",
-    "assignment_uid",
-    "course_color",
-    "SUBMITTED_STATES",
-    "EVENT_MINUTES",
     "DESCRIPTION_LIMIT",
+    "EVENT_MINUTES",
     "PRODID",
-    "serialize",
-    "clean_text",
+    "SUBMITTED_STATES",
+    "FeedAssignment",
+    "FeedContext",
+    "WorkSession",
+    "assignment_uid",
     "clean_line",
+    "clean_text",
+    "course_color",
+    "render_feed",
+    "serialize",
 ]
 
 PRODID = "-//Homework Muffin//Canvas assignments feed 1.0//EN"
@@ -62,7 +62,7 @@ SUBMITTED_STATES = frozenset({"submitted", "graded", "late"})
 REFRESH = timedelta(hours=1)
 _FOLD_AT = 75
 # C0 and C1 controls but TAB and LF, and DEL: not allowed in iCalendar TEXT (RFC 5545 §3.3.11).
-_CONTROLS = dict.fromkeys([*range(0x00, 0x09), *range(0x0B, 0x20), *range(0x7F, 0xA0)])
+_CONTROLS = dict.fromkeys([*range(0x09), *range(0x0B, 0x20), *range(0x7F, 0xA0)])
 _KEEP_WITH_NEXT = frozenset(b"\\^")
 
 # CSS3 colour names (RFC 7986 COLOR) readable on white and dark backgrounds.

@@ -19,7 +19,7 @@ from ..typedefs import config_key, db_key, feed_cache_key
 from .cache import CachedFeed
 from .preferences import patch_from_form, update_settings
 
-__all__ = ["routes", "feed_response"]
+__all__ = ["feed_response", "routes"]
 
 routes = web.RouteTableDef()
 

@@ -228,6 +228,8 @@ class SandboxWorld:
     overrides: dict[int, AssignmentOverride]
     submissions: dict[tuple[int, int], Submission]
     events: dict[int, CalendarEvent]
+    _by_user: dict[int, list[Enrollment]] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _by_user_key: tuple[int, int] = field(default=(-1, 0), init=False, repr=False, compare=False)
 
     @classmethod
     def seeded(cls, seed: int = 7, term_start: date | None = None) -> SandboxWorld:
@@ -262,12 +264,24 @@ class SandboxWorld:
                 return school, key
         return None
 
+    def _enrollments_by_user(self) -> dict[int, list[Enrollment]]:
+        # Looked up once per assignment per request: with `add_students`' thousands of
+        # users a scan of the list would be the sandbox's whole cost.  Rebuilt in list
+        # order whenever the list visibly changed (its length or its last item).
+        key = (len(self.enrollments), id(self.enrollments[-1]) if self.enrollments else 0)
+        if key != self._by_user_key:
+            self._by_user = {}
+            for e in self.enrollments:
+                self._by_user.setdefault(e.user_id, []).append(e)
+            self._by_user_key = key
+        return self._by_user
+
     def enrollments_of(self, user_id: int) -> list[Enrollment]:
-        return [e for e in self.enrollments if e.user_id == user_id]
+        return list(self._enrollments_by_user().get(user_id, ()))
 
     def enrollment(self, user_id: int, course_id: int) -> Enrollment | None:
         return next(
-            (e for e in self.enrollments if e.user_id == user_id and e.course_id == course_id),
+            (e for e in self._enrollments_by_user().get(user_id, ()) if e.course_id == course_id),
             None,
         )
 
@@ -343,6 +357,39 @@ class SandboxWorld:
                     due_at=utc_at(day, 17, 0, course.time_zone),
                 )
             )
+        return made
+
+    def add_students(self, school: str, n: int, courses_each: int = 4) -> list[User]:
+        """Add `n` students to `school`, each enrolled in `courses_each` of its courses (for load tests).
+
+        Deterministic for a given world and call order; no submissions yet.
+        Their tokens come from `SandboxState.grant_token` (the consent page
+        lists only the seeded people).  Ids: users N_500_001.. for shard N.
+        """
+        import random
+
+        home = self.schools[school]
+        courses = sorted(c.id for c in self.courses.values() if c.school == school)
+        courses_each = min(courses_each, len(courses))
+        base = home.shard * 1_000_000 + 500_000
+        first = max((u for u in self.users if base < u < base + 500_000), default=base) + 1
+        next_enrollment = max((e.id for e in self.enrollments), default=0)
+        rng = random.Random(f"{self.seed}:{school}:{first}")
+        made = []
+        for number in range(first, first + n):
+            user = User(
+                id=number, school=school, name=f"Load Student {number}",
+                sortable_name=f"Student {number}, Load", short_name=f"Load {number}",
+                login_id=f"load{number}@{school}.example.edu", email=f"load{number}@{school}.example.edu",
+                time_zone=home.time_zone, locale="en", feed_uuid=f"{rng.getrandbits(160):040x}",
+                shard=home.shard,
+            )
+            self.users[user.id] = user
+            start = number % len(courses)
+            for course_id in sorted(courses[(start + i) % len(courses)] for i in range(courses_each)):
+                next_enrollment += 1
+                self.enrollments.append(Enrollment(next_enrollment, user.id, course_id, "StudentEnrollment"))
+            made.append(user)
         return made
 
     def edit_assignment(self, assignment_id: int, at: datetime, **fields: object) -> Assignment:

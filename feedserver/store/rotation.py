@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from ..crypto import TokenCipher
-from .models import CanvasToken, Student
+from .models import CanvasToken, FeedToken, Student
 
 __all__ = ["rotate_encryption"]
 
@@ -21,6 +21,11 @@ async def rotate_encryption(db: async_sessionmaker, cipher: TokenCipher) -> int:
             if token.refresh_token_enc:
                 token.refresh_token_enc = cipher.rotate(token.refresh_token_enc)
                 count += 1
+        # Feed tokens are kept encrypted so /me can show the URL again; left under the old
+        # key, every page showing a feed URL would fail once that key is dropped.
+        for feed_token in (await session.scalars(select(FeedToken))).all():
+            feed_token.token_enc = cipher.rotate(feed_token.token_enc)
+            count += 1
         for student in (await session.scalars(select(Student).where(Student.canvas_feed_url_enc.is_not(None)))).all():
             student.canvas_feed_url_enc = cipher.rotate(student.canvas_feed_url_enc)
             count += 1

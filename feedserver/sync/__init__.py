@@ -20,7 +20,7 @@ from ..typedefs import config_key, db_key, http_key, sync_service_key, token_sto
 from .job import SyncDeps, SyncOutcome
 from .scheduler import SyncService, SyncTooSoon
 
-__all__ = ["setup", "SyncService", "SyncTooSoon", "SyncDeps", "SyncOutcome"]
+__all__ = ["SyncDeps", "SyncOutcome", "SyncService", "SyncTooSoon", "setup"]
 
 
 async def _sync_context(app: web.Application) -> AsyncIterator[None]:

@@ -28,7 +28,7 @@ from ..canvas.text import html_to_text
 from ..store.models import Assignment, Course
 from .kinds import classify
 
-__all__ = ["AssignmentValues", "Changes", "assignment_values", "apply_coursework", "DESCRIPTION_STORE_LIMIT"]
+__all__ = ["DESCRIPTION_STORE_LIMIT", "AssignmentValues", "Changes", "apply_coursework", "assignment_values"]
 
 #: Plain-text characters of a description kept (the feed shows up to 1,000; effort estimates read the rest).
 DESCRIPTION_STORE_LIMIT = 4000

@@ -37,8 +37,16 @@ from ..feeds.publish import rerender
 from ..store.models import RenderedFeed, Student, SyncRun
 from .apply import Changes, apply_coursework, assignment_values
 
-__all__ = ["SyncDeps", "StudentRef", "SyncOutcome", "SourceSync", "SOURCE_SYNCS", "sync_oauth_student",
-           "record_failure", "utc_now"]
+__all__ = [
+    "SOURCE_SYNCS",
+    "SourceSync",
+    "StudentRef",
+    "SyncDeps",
+    "SyncOutcome",
+    "record_failure",
+    "sync_oauth_student",
+    "utc_now",
+]
 
 _LOGGER = logging.getLogger(__name__)
 ERROR_TEXT_LIMIT = 500

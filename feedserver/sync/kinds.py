@@ -21,6 +21,7 @@ def classify(assignments: Sequence[CanvasAssignment], descriptions: Sequence[str
     if not assignments:
         return []
     import pandas as pd
+
     from muffin_analytics.effort import classify_kinds
 
     types = []

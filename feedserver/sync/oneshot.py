@@ -1,54 +1,51 @@
 """`muffin-feed sync`: one pass over the students, for cron or a manual catch-up.
 
-Builds the same pieces `serve` builds (database, the shared HTTP client, the
-token store), runs rounds until no claimable student is left, and returns a
-one-line summary. Claims go through the same leases as the background
-scheduler, so running it next to live servers is safe.
+Starts the application's resources exactly as `serve` does (database, the
+shared HTTP client, the token store, and every sync source and hook other
+subsystems register on the `SyncService`) but opens no socket and runs no
+background rounds; then it runs rounds until no claimable student is left
+and returns a one-line summary. Claims go through the same leases as the
+servers' schedulers, so running it next to live servers is safe.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 
-import aiohttp
+from aiohttp import web
 
-from ..auth.tokens import TokenStore
 from ..config import Config
-from ..crypto import TokenCipher
-from ..store.db import create_engine, make_sessionmaker, migrate
-from .job import SyncDeps, SyncOutcome
-from .scheduler import SyncService
+from ..typedefs import sync_service_key
+from .job import SyncOutcome
 
-__all__ = ["sync_all_once", "summarize"]
-
-HTTP_TIMEOUT = aiohttp.ClientTimeout(total=30, connect=10, sock_read=20)
+__all__ = ["summarize", "sync_all_once"]
 
 
 async def sync_all_once(config: Config, only_due: bool = True) -> str:
     """Sync every due student (every active student with `only_due=False`) once; a summary line."""
-    from ..app import USER_AGENT  # the one place the product's User-Agent is defined
+    from ..app import create_app
 
-    engine = create_engine(config.server.database)
+    # The same wiring as `serve`, minus the background loop: this pass is the only one here.
+    app = create_app(replace(config, server=replace(config.server, background_sync=False)))
+    runner = web.AppRunner(app, handle_signals=False)
+    await runner.setup()
     try:
-        await migrate(engine)
-        db = make_sessionmaker(engine)
-        async with aiohttp.ClientSession(timeout=HTTP_TIMEOUT, headers={"User-Agent": USER_AGENT}) as http:
-            tokens = TokenStore(config, db, http, TokenCipher(config.server.secret_keys, purpose="canvas-tokens"))
-            service = SyncService(SyncDeps(config=config, db=db, http=http, tokens=tokens))
-            outcomes: list[SyncOutcome] = []
-            if only_due:
-                while True:
-                    batch = await service.run_round()
-                    outcomes += batch
-                    # Each synced student is rescheduled an interval ahead, so rounds run dry.
-                    if len(batch) < service.batch_size:
-                        break
-            else:
-                everyone = await service.syncable_ids()
-                for start in range(0, len(everyone), service.batch_size):
-                    outcomes += await service.run_round(student_ids=everyone[start:start + service.batch_size])
+        service = app[sync_service_key]
+        outcomes: list[SyncOutcome] = []
+        if only_due:
+            while True:
+                batch = await service.run_round()
+                outcomes += batch
+                # Each synced student is rescheduled an interval ahead, so rounds run dry.
+                if len(batch) < service.batch_size:
+                    break
+        else:
+            everyone = await service.syncable_ids()
+            for start in range(0, len(everyone), service.batch_size):
+                outcomes += await service.run_round(student_ids=everyone[start:start + service.batch_size])
     finally:
-        await engine.dispose()
+        await runner.cleanup()
     return summarize(outcomes)
 
 

@@ -33,7 +33,14 @@ from sqlalchemy import or_, select, update
 from ..secure import random_token
 from ..store.models import Institution as InstitutionRow
 from ..store.models import Student
-from .job import SOURCE_SYNCS, SourceSync, StudentRef, SyncDeps, SyncOutcome, record_failure
+from .job import (
+    SOURCE_SYNCS,
+    SourceSync,
+    StudentRef,
+    SyncDeps,
+    SyncOutcome,
+    record_failure,
+)
 
 __all__ = ["SyncService", "SyncTooSoon"]
 
@@ -148,7 +155,7 @@ class SyncService:
         while True:
             try:
                 outcomes = await self.run_round()
-            except Exception as exc:  # a database hiccup must not end background sync
+            except Exception as exc:  # noqa: BLE001 (a database hiccup must not end background sync)
                 _LOGGER.warning("sync round failed (%s); retrying later", type(exc).__name__)
                 outcomes = []
             if len(outcomes) < self.batch_size:
@@ -197,7 +204,7 @@ class SyncService:
             except TimeoutError:
                 outcome = await record_failure(self.deps, ref.id, started, 0,
                                                f"the sync took longer than {self.sync_timeout}", self.worker_id)
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 (one student's bug must not stop the round)
                 # Only the type: an arbitrary exception's text may quote a URL or a value.
                 _LOGGER.error("sync of student %s crashed: %s", ref.id, type(exc).__name__)
                 outcome = await record_failure(self.deps, ref.id, started, 0,

@@ -15,7 +15,12 @@ from aiohttp.test_utils import TestServer
 
 from feedserver.canvas.client import CanvasClient, ClientPolicy
 from feedserver.canvas.errors import ReconnectNeeded
-from feedserver.sandbox import ManualClock, SandboxState, SandboxWorld, create_sandbox_app
+from feedserver.sandbox import (
+    ManualClock,
+    SandboxState,
+    SandboxWorld,
+    create_sandbox_app,
+)
 from feedserver.sandbox.typedefs import SANDBOX_KEY
 from tests.sync.helpers import sandbox_grant
 

@@ -6,9 +6,18 @@ from typing import Any
 
 import pytest
 
-from feedserver.canvas.coursework import fetch_coursework, parse_assignment, parse_course, submission_state
+from feedserver.canvas.coursework import (
+    fetch_coursework,
+    parse_assignment,
+    parse_course,
+    submission_state,
+)
 from feedserver.canvas.errors import MalformedResponse
-from feedserver.sandbox.student_view import effective_dates, submission_status, visible_assignments
+from feedserver.sandbox.student_view import (
+    effective_dates,
+    submission_status,
+    visible_assignments,
+)
 from tests.canvas.conftest import STUDENT, Canvas
 
 

@@ -7,7 +7,6 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from icalendar import Calendar
@@ -36,20 +35,20 @@ def local(*args: int) -> datetime:
 
 
 def assignment(aid: str = "101", **changes: object) -> FeedAssignment:
-    values: dict[str, object] = dict(
-        canvas_assignment_id=aid, canvas_course_id="10101", course_code="MATH 221",
-        title="Problem Set 9: Series, convergence; the integral test", kind="problem_set",
-        description="Complete problems 1–24.", html_url=f"https://{HOST}/courses/10101/assignments/{aid}",
-        due_at=local(2026, 11, 6, 23, 59), points_possible=20.0, submission_state="unsubmitted", sequence=0,
-        last_modified=datetime(2026, 10, 1, 12, 0, tzinfo=UTC))
+    values: dict[str, object] = {
+        "canvas_assignment_id": aid, "canvas_course_id": "10101", "course_code": "MATH 221",
+        "title": "Problem Set 9: Series, convergence; the integral test", "kind": "problem_set",
+        "description": "Complete problems 1–24.", "html_url": f"https://{HOST}/courses/10101/assignments/{aid}",
+        "due_at": local(2026, 11, 6, 23, 59), "points_possible": 20.0, "submission_state": "unsubmitted",
+        "sequence": 0, "last_modified": datetime(2026, 10, 1, 12, 0, tzinfo=UTC)}
     values.update(changes)
     return FeedAssignment(**values)  # type: ignore[arg-type]
 
 
 def context(**changes: object) -> FeedContext:
-    values: dict[str, object] = dict(canvas_host=HOST, school_name="North State University",
-                                     time_zone="America/Chicago", me_url="https://muffin.example.edu/me",
-                                     student_key="abc123")
+    values: dict[str, object] = {"canvas_host": HOST, "school_name": "North State University",
+                                 "time_zone": "America/Chicago", "me_url": "https://muffin.example.edu/me",
+                                 "student_key": "abc123"}
     values.update(changes)
     return FeedContext(**values)  # type: ignore[arg-type]
 
@@ -207,7 +206,7 @@ def test_reconnect_needed_adds_one_event_and_leaves_the_rest_byte_identical() ->
     start, end, summary = events[uid]
     assert summary == "Reconnect Homework Muffin" and (start, end) == (date(2026, 11, 9), date(2026, 11, 10))
     assert vevents(reconnect)[uid]["URL"] == "https://muffin.example.edu/me"
-    block = re.search(rb"BEGIN:VEVENT\r\n(?:(?!END:VEVENT).)*hm-reconnect.*?END:VEVENT\r\n", reconnect, re.S)
+    block = re.search(rb"BEGIN:VEVENT\r\n(?:(?!END:VEVENT).)*hm-reconnect.*?END:VEVENT\r\n", reconnect, re.DOTALL)
     assert block is not None and reconnect.replace(block.group(0), b"") == normal
     assert feed(items, reconnect_needed=True) == reconnect  # the UID and the day stay put
 

@@ -16,7 +16,13 @@ from feedserver.secure import random_token
 from feedserver.store.models import RenderedFeed
 from feedserver.store.students import delete_student
 from feedserver.sync.scheduler import SyncService
-from feedserver.typedefs import cipher_key, config_key, db_key, engine_key, feed_cache_key
+from feedserver.typedefs import (
+    cipher_key,
+    config_key,
+    db_key,
+    engine_key,
+    feed_cache_key,
+)
 from tests.feeds.parsers import parse_everywhere
 from tests.sync.helpers import Connected, connect, stored_feed
 
@@ -157,7 +163,7 @@ async def test_a_poll_is_one_lookup_and_no_render(muffin: TestClient, synced: Co
     cache = app[feed_cache_key]
     await muffin.get(synced.feed_path)  # fills this process's cache
     statements: list[str] = []
-    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    listener = lambda *args: statements.append(args[2])
     event.listen(app[engine_key].sync_engine, "before_cursor_execute", listener)
     queries, hits, misses = cache.lookup_queries, cache.hits, cache.misses
     try:
@@ -192,3 +198,17 @@ async def test_a_new_render_is_picked_up_by_the_next_poll(muffin: TestClient, sy
     async with app[db_key]() as session:
         stored = await session.scalar(select(RenderedFeed.etag).where(RenderedFeed.student_id == synced.student_id))
     assert after.headers["ETag"] == stored
+
+
+async def test_polls_survive_the_database_dropping_connections(muffin: TestClient, synced: Connected,
+                                                               database_url: str) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("only a server database drops its clients' connections")
+    assert (await muffin.get(synced.feed_path)).status == 200  # the lookup connection is open now
+    async with muffin.app[engine_key].connect() as connection:
+        ended = (await connection.exec_driver_sql(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()")).scalar()
+    assert ended >= 1
+    assert (await muffin.get(synced.feed_path)).status == 200
+    assert (await muffin.get(synced.feed_path)).status == 200

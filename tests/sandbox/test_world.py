@@ -56,3 +56,26 @@ def test_submit_records_an_attempt(world: SandboxWorld) -> None:
     assert second.id == first.id
     assert second.attempt == (first.attempt or 0) + 1
     assert world.submissions[(1001, assignment.id)].workflow_state == "submitted"
+
+
+def test_add_students_enrolls_new_users_in_the_school(world: SandboxWorld) -> None:
+    before = len(world.users)
+    made = world.add_students("south", 3, courses_each=2)
+    more = world.add_students("south", 1)
+    assert len(world.users) == before + 4
+    assert len({u.id for u in made + more}) == 4 and all(u.school == "south" for u in made + more)
+    assert all(len(world.enrollments_of(u.id)) == 2 for u in made)
+    assert len(world.enrollments_of(more[0].id)) == 4
+    course_id = world.enrollments_of(made[0].id)[0].course_id
+    assert world.courses[course_id].school == "south"
+    assert world.enrollment(made[0].id, course_id) is not None
+    assert len({e.id for e in world.enrollments}) == len(world.enrollments)
+
+
+def test_enrollment_lookups_follow_changes_to_the_list(world: SandboxWorld) -> None:
+    student = next(e.user_id for e in world.enrollments if e.type == "StudentEnrollment")
+    dropped = world.enrollments_of(student)[0]
+    assert world.enrollment(student, dropped.course_id) is dropped
+    world.enrollments.remove(dropped)
+    assert world.enrollment(student, dropped.course_id) is None
+    assert dropped not in world.enrollments_of(student)

@@ -101,7 +101,7 @@ async def test_a_revoked_grant_keeps_the_events_and_adds_a_reconnect_event(
     assert await stored_rows(muffin, student.student_id) == rows
     now = await stored_feed(muffin, student.student_id)
     block = re.search(rb"BEGIN:VEVENT\r\n(?:(?!END:VEVENT).)*?SUMMARY:Reconnect Homework Muffin.*?END:VEVENT\r\n",
-                      now or b"", re.S)
+                      now or b"", re.DOTALL)
     assert block is not None
     assert now.replace(block.group(0), b"") == feed  # every assignment event byte-identical  # type: ignore[union-attr]
     assert b"URL:http://127.0.0.1:" in block.group(0) and b"/me\r\n" in block.group(0)

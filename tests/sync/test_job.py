@@ -15,7 +15,15 @@ from feedserver.store.models import Assignment, Course, RenderedFeed
 from feedserver.sync.scheduler import SyncService
 from feedserver.typedefs import db_key
 from tests.feeds.parsers import parse_everywhere
-from tests.sync.helpers import Connected, PinnedClock, connect, events, runs, stored_feed, student_ids
+from tests.sync.helpers import (
+    Connected,
+    PinnedClock,
+    connect,
+    events,
+    runs,
+    stored_feed,
+    student_ids,
+)
 
 
 def host_of(sandbox: Any, school: str) -> str:

@@ -1,0 +1,46 @@
+"""Why a Canvas calendar-feed URL was refused or could not be read.
+
+One base, `FeedError`, whose message is written for the student (it is shown
+on the connect page and stored as a sync run's reason), so it never quotes
+the feed URL itself: that URL is a secret like a password.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AddressRefused",
+    "FeedError",
+    "FeedGone",
+    "FeedTooLarge",
+    "FeedUnavailable",
+    "FeedUrlRefused",
+    "NotACalendar",
+]
+
+
+class FeedError(Exception):
+    """Base: the feed cannot be used; `str(exc)` is a sentence a student can act on."""
+
+
+class FeedUrlRefused(FeedError):
+    """The URL is not a Canvas calendar-feed URL we may fetch (scheme, path, host)."""
+
+
+class AddressRefused(FeedUrlRefused):
+    """The host is, or resolves to, an address we never connect to (private, loopback, metadata...)."""
+
+
+class FeedUnavailable(FeedError):
+    """The host did not answer usefully (timeout, connection refused, 5xx, too many redirects)."""
+
+
+class FeedGone(FeedError):
+    """Canvas answered 404/401/403: the feed URL was reset or is wrong."""
+
+
+class FeedTooLarge(FeedError):
+    """The body went past the size cap (huge or endless)."""
+
+
+class NotACalendar(FeedError):
+    """The answer is not an iCalendar file."""

@@ -1,0 +1,159 @@
+"""The calendar-feed source: connecting a student by feed URL, and syncing them.
+
+Both paths do the same thing in the same order as the REST API sync
+(sync/job.py): fetch and parse everything first, so a failure changes
+nothing stored; then one transaction writes the courses and assignments
+(sync/apply.py, shared with the OAuth sync), the re-rendered feed and the
+run record. The feed URL is re-validated on every fetch, and Canvas's ETag /
+Last-Modified are sent back so an unchanged feed costs a 304.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from ..canvas.coursework import Coursework
+from ..config import Config
+from ..crypto import DecryptionError, TokenCipher
+from ..feeds.publish import rerender
+from ..feeds.tokens import current_feed_token
+from ..store.models import RenderedFeed, Student, SyncRun
+from ..sync.apply import Changes, apply_coursework, assignment_values
+from ..sync.job import StudentRef, SyncDeps, SyncOutcome, record_failure
+from .errors import FeedError
+from .fetch import FeedFetcher, FetchResult
+from .parse import parse_canvas_feed
+from .students import SOURCE, feed_institution, feed_user_id
+from .urls import FeedUrl, parse_feed_url
+
+__all__ = ["Connected", "FeedSource"]
+
+_LOGGER = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Connected:
+    student_id: int
+    created: bool
+    configured: bool
+    """True if the school is configured for OAuth (the student can upgrade now)."""
+    host: str
+    feed_token: str
+
+
+class FeedSource:
+    """Connects and syncs calendar-feed students with one `FeedFetcher`."""
+
+    def __init__(self, config: Config, db: async_sessionmaker, cipher: TokenCipher, fetcher: FeedFetcher) -> None:
+        self.config = config
+        self.db = db
+        self.cipher = cipher
+        self.fetcher = fetcher
+
+    def parse_url(self, text: str) -> FeedUrl:
+        return parse_feed_url(text, policy=self.fetcher.policy, http=self.fetcher.http)
+
+    async def connect(self, text: str, *, now: datetime) -> Connected:
+        """Validate, fetch and store a pasted feed URL; raise `FeedError` (nothing stored) on any fault."""
+        feed = self.parse_url(text)
+        result = await self.fetcher.fetch(feed.url)
+        school = self.config.institution_for_host(feed.host)
+        time_zone = school.time_zone if school is not None else "UTC"
+        coursework, values = await self._parse(result, feed, time_zone)
+        public_url = self.config.server.public_url
+        async with self.db.begin() as session:
+            institution = await feed_institution(session, self.config, feed.host)
+            user_id = feed_user_id(feed.feed_code)
+            student = await session.scalar(select(Student).where(
+                Student.institution_id == institution.id, Student.canvas_user_id == user_id))
+            created = student is None
+            if student is None:
+                student = Student(institution_id=institution.id, canvas_user_id=user_id, display_name="",
+                                  time_zone=time_zone, source=SOURCE, settings={})
+                session.add(student)
+            student.status = "active"
+            student.canvas_feed_url_enc = self.cipher.encrypt(feed.url)
+            student.canvas_feed_etag = result.etag
+            student.canvas_feed_last_modified = result.last_modified
+            student.next_sync_at = now + timedelta(minutes=self.config.server.sync_interval_minutes)
+            await session.flush()
+            changes = await apply_coursework(session, student.id, coursework, values, now)
+            await self._finish(session, student, changes, now, result.requests, None, public_url)
+            student_id, configured = student.id, institution.configured
+        token = await current_feed_token(self.db, self.cipher, student_id)
+        _LOGGER.info("calendar-feed student %s connected (%s, %d assignments)", student_id,
+                     "new" if created else "again", len(values))
+        return Connected(student_id, created, configured, feed.host, token)
+
+    async def sync(self, deps: SyncDeps, ref: StudentRef, worker: str | None = None) -> SyncOutcome:
+        """The scheduler's entry for ``source = "canvas_feed"`` (sync/job.py `SourceSync`)."""
+        started = deps.clock()
+        async with deps.db() as session:
+            row = (await session.execute(
+                select(Student.canvas_feed_url_enc, Student.canvas_feed_etag, Student.canvas_feed_last_modified,
+                       Student.time_zone)
+                .where(Student.id == ref.id))).first()
+        if row is None:
+            return SyncOutcome(ref.id, "skipped", error="student no longer exists")
+        encrypted, etag, last_modified, time_zone = row
+        requests = 0
+        try:
+            if not encrypted:
+                raise FeedError("No calendar feed address is stored; connect again with your feed address.")
+            try:
+                url = self.cipher.decrypt(encrypted)
+            except DecryptionError:
+                raise FeedError("The stored feed address cannot be read (key changed); connect again.") from None
+            feed = self.parse_url(url)
+            result = await self.fetcher.fetch(feed.url, etag=etag, last_modified=last_modified)
+            requests = result.requests
+            parsed = None if result.not_modified else await self._parse(result, feed, time_zone or "UTC")
+        except FeedError as exc:
+            _LOGGER.info("feed sync of student %s failed: %s", ref.id, type(exc).__name__)
+            return await record_failure(deps, ref.id, started, requests, str(exc), worker)
+        now = deps.clock()
+        async with deps.db.begin() as session:
+            student = await session.get(Student, ref.id)
+            if student is None:
+                return SyncOutcome(ref.id, "skipped", requests, error="student no longer exists")
+            if student.source != SOURCE:
+                return SyncOutcome(ref.id, "skipped", requests, error="student is no longer a feed student")
+            changes = Changes()
+            if parsed is not None:
+                changes = await apply_coursework(session, ref.id, parsed[0], parsed[1], now)
+            student.canvas_feed_etag = result.etag or etag
+            student.canvas_feed_last_modified = result.last_modified or last_modified
+            rendered = await self._finish(session, student, changes, now, requests, worker,
+                                          deps.config.server.public_url, started=started)
+        return SyncOutcome(ref.id, "ok", requests, changes.added, changes.changed, changes.removed, rendered)
+
+    async def _parse(self, result: FetchResult, feed: FeedUrl, time_zone: str) -> tuple[Coursework, list]:
+        assert result.body is not None
+        base = feed.url.split("/feeds/", 1)[0]
+        coursework = await asyncio.to_thread(parse_canvas_feed, result.body, canvas_base=base, time_zone=time_zone)
+        # Classifying kinds imports pandas and is CPU work: off the event loop, like the REST sync.
+        values = await asyncio.to_thread(assignment_values, coursework.assignments)
+        return coursework, values
+
+    async def _finish(self, session: AsyncSession, student: Student, changes: Changes, now: datetime,
+                      requests: int, worker: str | None, public_url: str, *,
+                      started: datetime | None = None) -> bool:
+        rendered = False
+        stored = await session.scalar(select(RenderedFeed.kind).where(
+            RenderedFeed.student_id == student.id, RenderedFeed.kind == "all"))
+        if changes.any or stored is None:
+            result = await rerender(session, student.id, public_url=public_url, now=now)
+            rendered = any(result.values())
+        session.add(SyncRun(student_id=student.id, started_at=started or now, finished_at=now, outcome="ok",
+                            requests=requests, added=changes.added, changed=changes.changed,
+                            removed=changes.removed, worker=worker))
+        student.last_sync_at = now
+        return rendered
+
+

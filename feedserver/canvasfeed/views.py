@@ -1,0 +1,67 @@
+"""HTTP handlers of the calendar-feed connection and the demand board (thin: parse, call, render)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import aiohttp_jinja2
+from aiohttp import web
+
+from ..auth.csrf import CSRF_FIELD, check_csrf, csrf_token
+from ..auth.schools import count_request_once, normalize_host
+from ..auth.session import sign_in
+from ..typedefs import config_key, db_key
+from .admin import require_admin
+from .appkeys import feed_source_key
+from .demand import board_json, demand_board
+from .errors import FeedError, FeedUnavailable
+
+__all__ = ["FEED_URL_FIELD", "routes"]
+
+routes = web.RouteTableDef()
+FEED_URL_FIELD = "feed_url"
+_NO_STORE = {"Cache-Control": "no-store"}
+
+
+async def _page(request: web.Request, *, status: int = 200, problem: str | None = None,
+                host: str | None = None) -> web.Response:
+    config = request.app[config_key]
+    school = config.institution_for_host(host) if host else None
+    context: dict[str, Any] = {
+        "csrf_token": await csrf_token(request), "csrf_field": CSRF_FIELD, "field": FEED_URL_FIELD,
+        "problem": problem, "host": host, "school": school,
+    }
+    response = aiohttp_jinja2.render_template("canvasfeed_connect.html", request, context, status=status)
+    response.headers.update(_NO_STORE)
+    return response
+
+
+@routes.get("/connect/canvas-feed", name="canvasfeed_connect")
+async def connect_page(request: web.Request) -> web.StreamResponse:
+    return await _page(request, host=normalize_host(request.query.get("host")))
+
+
+@routes.post("/connect/canvas-feed", name="canvasfeed_connect_submit")
+async def connect_submit(request: web.Request) -> web.StreamResponse:
+    await check_csrf(request)
+    form = await request.post()
+    text = str(form.get(FEED_URL_FIELD, ""))
+    try:
+        connected = await request.app[feed_source_key].connect(text, now=datetime.now(UTC))
+    except FeedError as exc:
+        # The message names the fault, never the URL (it is a secret); the form is left empty.
+        return await _page(request, status=502 if isinstance(exc, FeedUnavailable) else 400, problem=str(exc))
+    if connected.created and not connected.configured:
+        # A new feed student at a school without OAuth is one more on the demand board
+        # (once: not again if this browser already asked on the "not yet" page).
+        await count_request_once(request, connected.host)
+    await sign_in(request, connected.student_id)
+    raise web.HTTPSeeOther("/me", headers=_NO_STORE)
+
+
+@routes.get("/admin/api/demand", name="admin_demand")
+async def admin_demand(request: web.Request) -> web.StreamResponse:
+    require_admin(request)
+    board = await demand_board(request.app[db_key], request.app[config_key])
+    return web.json_response(board_json(board), headers=_NO_STORE)

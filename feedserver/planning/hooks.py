@@ -1,0 +1,47 @@
+"""Replanning after each sync, by composing the sync service's per-source functions.
+
+`SyncService` syncs each `Student.source` with the function in its
+`sources` mapping (canvasfeed adds its own entry the same way); wrapping
+each one keeps sync free of any knowledge of planning.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+
+from muffin_analytics.errors import AnalyticsError
+
+from ..sync.job import SourceSync, StudentRef, SyncDeps, SyncOutcome
+from .service import Planner
+
+__all__ = ["PLANNING_FIELDS", "with_planning"]
+
+_LOGGER = logging.getLogger(__name__)
+
+#: Settings whose change needs a new plan (hidden courses leave the plan with the feed).
+PLANNING_FIELDS = frozenset({"suggestions", "free_hours", "days_off", "session_hours", "session_start_hour",
+                             "hidden_courses"})
+
+
+def with_planning(sources: Mapping[str, SourceSync], planner: Planner) -> dict[str, SourceSync]:
+    """`sources` with a replan after every successful sync."""
+    return {name: _then_plan(sync, planner) for name, sync in sources.items()}
+
+
+def _then_plan(sync: SourceSync, planner: Planner) -> SourceSync:
+    if getattr(sync, "_plans", False):
+        return sync  # already wrapped (setup ran twice on one service)
+
+    async def synced_then_planned(deps: SyncDeps, student: StudentRef, worker: str | None) -> SyncOutcome:
+        outcome = await sync(deps, student, worker)
+        if outcome.outcome == "ok":
+            try:
+                await planner.replan(student.id)
+            except AnalyticsError as exc:
+                # The sync itself succeeded; a plan the data cannot support is reported, not fatal.
+                _LOGGER.warning("planning for student %s failed: %s", student.id, type(exc).__name__)
+        return outcome
+
+    synced_then_planned._plans = True  # type: ignore[attr-defined]
+    return synced_then_planned
