@@ -60,23 +60,27 @@ class SyncService:
     """Claims and runs syncs; one per server process, on ``app[sync_service_key]``."""
 
     def __init__(self, deps: SyncDeps, *, sources: Mapping[str, SourceSync] = SOURCE_SYNCS,
-                 worker_id: str | None = None, interval: timedelta | None = None, jitter: float = 0.1,
-                 lease: timedelta = timedelta(minutes=15), sync_timeout: timedelta = timedelta(minutes=10),
-                 concurrency_per_school: int | None = None, batch_size: int = 50, poll_seconds: float = 30.0,
+                 worker_id: str | None = None, interval: timedelta | None = None, jitter: float | None = None,
+                 lease: timedelta | None = None, sync_timeout: timedelta | None = None,
+                 concurrency_per_school: int | None = None, batch_size: int | None = None,
+                 poll_seconds: float | None = None,
                  request_interval: float = 60.0, monotonic: Callable[[], float] = time.monotonic) -> None:
+        # Unset timings come from the config (`sync_*` keys in [server]); tests pass their own.
+        server = deps.config.server
+        lease = lease or timedelta(seconds=server.sync_lease_seconds)
+        sync_timeout = sync_timeout or timedelta(seconds=server.sync_timeout_seconds)
         if sync_timeout >= lease:
             raise ValueError("the lease must outlast the longest sync")
-        server = deps.config.server
         self.deps = deps
         self.sources = dict(sources)
         self.worker_id = worker_id or f"{socket.gethostname()[:60]}:{os.getpid()}:{random_token(6)}"
         self.interval = interval or timedelta(minutes=server.sync_interval_minutes)
-        self.jitter = jitter
+        self.jitter = server.sync_jitter if jitter is None else jitter
         self.lease = lease
         self.sync_timeout = sync_timeout
         self.concurrency_per_school = max(1, concurrency_per_school or server.sync_concurrency_per_school)
-        self.batch_size = batch_size
-        self.poll_seconds = poll_seconds
+        self.batch_size = batch_size or server.sync_batch_size
+        self.poll_seconds = server.sync_poll_seconds if poll_seconds is None else poll_seconds
         self.request_interval = request_interval
         self._monotonic = monotonic
         self._semaphores: dict[str, asyncio.Semaphore] = {}
