@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -53,19 +54,28 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
     admin = _postgres_admin_url()
     if not admin:
         _skip_or_fail("MUFFIN_TEST_POSTGRES_URL is not set; run tests through `make test`", "MUFFIN_REQUIRE_POSTGRES")
-    name = f"muffin_test_{uuid.uuid4().hex[:12]}"
+    async with fresh_postgres_database(admin, "muffin_test") as url:
+        yield url
+
+
+@asynccontextmanager
+async def fresh_postgres_database(admin: str, prefix: str) -> AsyncIterator[str]:
+    """CREATE a uniquely named database on the admin server; DROP it (WITH FORCE) on exit."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     admin_dsn = admin.replace("postgresql://", "postgres://", 1)
     conn = await asyncpg.connect(admin_dsn)
     try:
         await conn.execute(f'CREATE DATABASE "{name}"')
     finally:
         await conn.close()
-    yield str(make_url(admin).set(database=name).render_as_string(hide_password=False))
-    conn = await asyncpg.connect(admin_dsn)
     try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        yield str(make_url(admin).set(database=name).render_as_string(hide_password=False))
     finally:
-        await conn.close()
+        conn = await asyncpg.connect(admin_dsn)
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await conn.close()
 
 
 @pytest.fixture

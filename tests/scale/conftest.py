@@ -15,7 +15,6 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,11 +22,9 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import aiohttp
-import asyncpg
 import pytest
-from sqlalchemy.engine import make_url
 
-from tests.conftest import SECRET_KEY, Sandbox, _postgres_admin_url, _skip_or_fail
+from tests.conftest import SECRET_KEY, Sandbox, _postgres_admin_url, _skip_or_fail, fresh_postgres_database
 
 T = TypeVar("T")
 
@@ -42,19 +39,8 @@ async def postgres_url() -> AsyncIterator[str]:
     if not admin:
         _skip_or_fail("MUFFIN_TEST_POSTGRES_URL is not set; run tests through `make test`", "MUFFIN_REQUIRE_POSTGRES")
     assert admin is not None
-    name = f"muffin_scale_{uuid.uuid4().hex[:12]}"
-    admin_dsn = admin.replace("postgresql://", "postgres://", 1)
-    conn = await asyncpg.connect(admin_dsn)
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    yield str(make_url(admin).set(database=name).render_as_string(hide_password=False))
-    conn = await asyncpg.connect(admin_dsn)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await conn.close()
+    async with fresh_postgres_database(admin, "muffin_scale") as url:
+        yield url
 
 
 async def eventually(check: Callable[[], Awaitable[T | None]], *, timeout: float, what: str,
