@@ -7,7 +7,10 @@ the documented shortcut past the consent page), and delays every request by
 `--latency` seconds (`latency_seconds` fault). This process stores those
 students and their encrypted tokens, then runs the production `SyncService`
 rounds (claims, leases, per-school concurrency, rendering, one transaction per
-student) until nobody is due, exactly as `muffin-feed sync` does, and prints:
+student) until nobody is due, exactly as `muffin-feed sync` does, twice: the
+first sync of every student (all assignments new: stored, feed rendered), then
+with everyone due again and nothing changed in Canvas (the hourly steady
+state: fetched and compared, nothing written or rendered). For each pass it prints:
 wall time, students synced per second, Canvas requests (ours and as the
 sandbox counted them), 403/429 rate-limit answers, and CPU seconds of this
 process per student synced.
@@ -34,7 +37,7 @@ from pathlib import Path
 
 import aiohttp
 from aiohttp import web
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -124,38 +127,51 @@ async def run(args: argparse.Namespace, database: str, urls: dict[str, str], gra
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60),
                                          connector=aiohttp.TCPConnector(limit=0)) as http:
             for url in urls.values():
-                async with http.delete(f"{url}/__sandbox/requests"):
-                    pass
                 async with http.post(f"{url}/__sandbox/faults", json={"latency_seconds": args.latency}) as resp:
                     assert resp.status == 200
             service = SyncService(SyncDeps(config=config, db=db, http=http,
                                            tokens=TokenStore(config, db, http, cipher)),
                                   batch_size=args.batch)
-            cpu0, wall0 = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
-            outcomes = []
-            while True:
-                batch = await service.run_round()
-                outcomes += batch
-                if len(batch) < service.batch_size:
-                    break
-            wall = time.perf_counter() - wall0
-            cpu1 = resource.getrusage(resource.RUSAGE_SELF)
-            statuses: Counter[int] = Counter()
-            counted = 0
-            for url in urls.values():
-                async with http.get(f"{url}/__sandbox/requests", params={"log": "1"}) as resp:
-                    body = await resp.json()
-                counted += body["total"]
-                statuses.update(r["status"] for r in body["log"])
+            rows = [await measure("first sync", service, http, urls, len(grants))]
+            # Steady state: everyone due again, nothing changed in Canvas (the hourly case).
+            async with db.begin() as session:
+                await session.execute(update(Student).values(next_sync_at=datetime.now(UTC)))
+            rows.append(await measure("re-sync, no changes", service, http, urls, len(grants)))
     finally:
         await engine.dispose()
+    return [[database.split("://")[0], *row] for row in rows]
+
+
+async def measure(label: str, service: SyncService, http: aiohttp.ClientSession, urls: dict[str, str],
+                  students: int) -> list:
+    """One pass of rounds until nobody is due, with the sandbox's request log cleared before."""
+    for url in urls.values():
+        async with http.delete(f"{url}/__sandbox/requests"):
+            pass
+    cpu0, wall0 = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
+    outcomes = []
+    while True:
+        batch = await service.run_round()
+        outcomes += batch
+        if len(batch) < service.batch_size:
+            break
+    wall = time.perf_counter() - wall0
+    cpu1 = resource.getrusage(resource.RUSAGE_SELF)
+    statuses: Counter[int] = Counter()
+    counted = 0
+    for url in urls.values():
+        async with http.get(f"{url}/__sandbox/requests", params={"log": "1"}) as resp:
+            body = await resp.json()
+        counted += body["total"]
+        statuses.update(r["status"] for r in body["log"])
     cpu = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
     kinds = Counter(o.outcome for o in outcomes)
     ok = kinds["ok"]
     ours = sum(o.requests for o in outcomes)
-    return [[database.split("://")[0], len(grants), ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())),
-             f"{wall:.1f}", f"{ok / wall:.1f}", f"{ours:,}", f"{counted:,}", statuses[403], statuses[429],
-             f"{cpu:.1f}", f"{cpu / max(ok, 1) * 1000:.1f}"]]
+    print(f"# {label}: {wall:.0f} s, {dict(kinds)}", file=sys.stderr, flush=True)
+    return [label, students, ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())),
+            f"{wall:.1f}", f"{ok / wall:.1f}", f"{ours:,}", f"{counted:,}", statuses[403], statuses[429],
+            f"{cpu:.1f}", f"{cpu / max(ok, 1) * 1000:.1f}"]
 
 
 def main() -> None:
@@ -198,7 +214,7 @@ def main() -> None:
     print(f"{args.students} sandbox students (2 schools, 4 courses each), {args.latency * 1000:.0f} ms added to every "
           f"Canvas request, {args.concurrency} concurrent syncs per school, rounds of {args.batch}; sandbox in its "
           f"own process; python {platform.python_version()}, {os.cpu_count()} CPUs")
-    print_table(["engine", "students", "outcomes", "wall s", "students/s", "Canvas requests (ours)",
+    print_table(["engine", "pass", "students", "outcomes", "wall s", "students/s", "Canvas requests (ours)",
                  "requests (sandbox log)", "403", "429", "CPU s (this process)", "CPU ms per student"], rows)
 
 
