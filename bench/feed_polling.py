@@ -7,27 +7,32 @@ real row) and a feed token, then for 1 and 2 processes:
 
 - starts that many real `muffin-feed serve` processes (the CLI, a TOML file,
   no background sync) and as many bare aiohttp processes whose only handler
-  returns the same bytes;
+  returns the same bytes in the same encoding (`--encoding`: gzip, as calendar
+  apps ask for, or identity);
 - runs a load generator in its own process (aiohttp client, `--concurrency`
   keep-alive connections spread over the processes) against bare, then feed,
-  for `--rounds` rounds: first every student's URL once (the cold pass: each
-  process reads and caches the feeds it serves; reported on its own), then
+  first every student's URL once (the cold pass: each process reads and
+  caches the feeds it serves; reported on its own), then `--rounds` rounds of
   `--requests` GETs over all students' URLs in turn (the measured steady state);
-- prints requests/s, p50/p99 latency, errors (non-200 or failed requests)
-  and the ratio feed/bare of the median rounds.
+- prints requests/s, p50/p99 latency, the servers' CPU time per request
+  (from /proc, steadier than requests/s when the machine is shared), errors
+  (non-200, wrong encoding or failed requests) and the ratios feed/bare of
+  the median rounds: requests/s, and CPU per request (bare ÷ feed).
 
 It also reports the resident memory (VmRSS) of each serve process after start
 and after the load, which polled every student at least once (the process
 then holds every feed in its cache).
 
     .venv/bin/python bench/feed_polling.py [--students 10000] [--assignments 100] [--requests 20000]
-        [--concurrency 64] [--rounds 3] [--processes 1,2] [--postgres postgresql://admin@host/postgres]
+        [--concurrency 64] [--rounds 3] [--processes 1,2] [--encoding gzip|identity] [--cache-mib 256]
+        [--postgres postgresql://admin@host/postgres]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import gzip
 import json
 import os
 import platform
@@ -65,6 +70,12 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process so far (/proc/PID/stat fields 14 and 15)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def rss_mib(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -75,36 +86,38 @@ def rss_mib(pid: int) -> float:
 # -- load generator (own process) ----------------------------------------------------
 
 
-async def _load(urls: list[str], requests: int, concurrency: int) -> dict[str, float]:
+async def _load(urls: list[str], requests: int, concurrency: int, encoding: str) -> dict[str, float]:
     connector = aiohttp.TCPConnector(limit=concurrency, limit_per_host=0)
     latencies: list[float] = []
     errors = 0
-    async with aiohttp.ClientSession(connector=connector, auto_decompress=False) as session:
+    expected = "gzip" if encoding == "gzip" else None
+    async with aiohttp.ClientSession(connector=connector, auto_decompress=False,
+                                     headers={"Accept-Encoding": encoding}) as session:
         async def one(url: str) -> None:
             nonlocal errors
             started = time.perf_counter()
             try:
                 async with session.get(url) as resp:
                     await resp.read()
-                    if resp.status != 200:
+                    # An answer in the wrong encoding would make the comparison unfair: an error.
+                    if resp.status != 200 or resp.headers.get("Content-Encoding") != expected:
                         errors += 1
             except aiohttp.ClientError:
                 errors += 1
             latencies.append(time.perf_counter() - started)
 
-        # Warm-up, not measured: every URL once, so each process has read (and cached) every feed it
-        # serves, as it has in steady state, where a feed changes far less often than it is polled.
-        queue = list(urls)
-        cold_started = time.perf_counter()
+        if requests == 0:
+            # The cold pass: every URL once, so each process has read (and cached) every feed it
+            # serves, as it has in steady state, where a feed changes far less often than it is polled.
+            queue = list(urls)
+            cold_started = time.perf_counter()
 
-        async def warm() -> None:
-            while queue:
-                await one(queue.pop())
+            async def warm() -> None:
+                while queue:
+                    await one(queue.pop())
 
-        await asyncio.gather(*(warm() for _ in range(concurrency)))
-        cold = len(urls) / (time.perf_counter() - cold_started)
-        latencies.clear()
-        errors = 0
+            await asyncio.gather(*(warm() for _ in range(concurrency)))
+            return {"cold": len(urls) / (time.perf_counter() - cold_started), "errors": errors}
         sent = 0
 
         async def worker() -> None:
@@ -119,23 +132,29 @@ async def _load(urls: list[str], requests: int, concurrency: int) -> dict[str, f
         elapsed = time.perf_counter() - started
     latencies.sort()
     return {"rps": requests / elapsed, "p50": latencies[len(latencies) // 2] * 1000,
-            "p99": latencies[int(len(latencies) * 0.99)] * 1000, "errors": errors, "cold": cold}
+            "p99": latencies[int(len(latencies) * 0.99)] * 1000, "errors": errors}
 
 
-def run_loadgen(urls_file: Path, requests: int, concurrency: int) -> dict[str, float]:
+def run_loadgen(urls_file: Path, requests: int, concurrency: int, encoding: str) -> dict[str, float]:
     out = subprocess.run([sys.executable, __file__, "--loadgen", str(urls_file), "--requests", str(requests),
-                          "--concurrency", str(concurrency)], check=True, capture_output=True, text=True)
+                          "--concurrency", str(concurrency), "--encoding", encoding],
+                         check=True, capture_output=True, text=True)
     return json.loads(out.stdout)
 
 
 # -- bare server (own process) ---------------------------------------------------------
 
 
-def run_bare(port: int, body_file: str) -> None:
+def run_bare(port: int, body_file: str, encoding: str) -> None:
+    """Answers every GET with the bytes the feed route sends for this encoding, and nothing else."""
     body = Path(body_file).read_bytes()
+    headers = {"Content-Type": "text/calendar; charset=utf-8"}
+    if encoding == "gzip":
+        body = gzip.compress(body, compresslevel=6, mtime=0)
+        headers["Content-Encoding"] = "gzip"
 
     async def handler(request: web.Request) -> web.Response:
-        return web.Response(body=body, content_type="text/calendar", charset="utf-8")
+        return web.Response(body=body, headers=headers)
 
     app = web.Application()
     app.router.add_get(r"/feeds/{token}.ics", handler)
@@ -180,8 +199,9 @@ async def build_database(database: str, students: int, assignments: int, public_
         await engine.dispose()
 
 
-def write_toml(path: Path, database: str, public_url: str) -> None:
+def write_toml(path: Path, database: str, public_url: str, cache_mib: int) -> None:
     path.write_text(f'[server]\npublic_url = "{public_url}"\ndatabase = "{database}"\nbackground_sync = false\n'
+                    f'feed_cache_mib = {cache_mib}\n'
                     '\n[[institution]]\nslug = "bench"\nname = "Bench U"\ncanvas_url = "https://canvas.example.edu"\n'
                     'client_id = "1"\nclient_secret_env = "BENCH_CLIENT_SECRET"\n', encoding="utf-8")
 
@@ -202,7 +222,8 @@ def wait_http(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: float
     raise SystemExit(f"{url} did not answer within {timeout} s")
 
 
-def start_processes(kind: str, count: int, toml: Path, body_file: Path, log: Path) -> list[tuple[subprocess.Popen[bytes], int]]:
+def start_processes(kind: str, count: int, toml: Path, body_file: Path, log: Path,
+                    encoding: str) -> list[tuple[subprocess.Popen[bytes], int]]:
     started = []
     for _ in range(count):
         port = free_port()
@@ -210,7 +231,7 @@ def start_processes(kind: str, count: int, toml: Path, body_file: Path, log: Pat
             cmd = [sys.executable, "-m", "feedserver", "serve", "--config", str(toml), "--port", str(port)]
             probe = f"http://127.0.0.1:{port}/healthz"
         else:
-            cmd = [sys.executable, __file__, "--bare", str(port), "--body", str(body_file)]
+            cmd = [sys.executable, __file__, "--bare", str(port), "--body", str(body_file), "--encoding", encoding]
             probe = f"http://127.0.0.1:{port}/feeds/probe.ics"
         with log.open("ab") as out:
             proc = subprocess.Popen(cmd, env={**os.environ, **ENV}, stdout=out, stderr=subprocess.STDOUT)
@@ -270,20 +291,26 @@ def bench(args: argparse.Namespace) -> None:
             body_file = tmpdir / "body.ics"
             body_file.write_bytes(body)
             toml = tmpdir / f"{engine}.toml"
-            write_toml(toml, database, public_url)
+            write_toml(toml, database, public_url, args.cache_mib)
             try:
                 for count in counts:
                     samples: dict[str, list[dict[str, float]]] = {"bare": [], "feed": []}
                     for kind in ("bare", "feed"):
-                        procs = start_processes(kind, count, toml, body_file, log)
+                        procs = start_processes(kind, count, toml, body_file, log, args.encoding)
                         try:
                             rss_start = [rss_mib(p.pid) for p, _ in procs]
                             urls_file = tmpdir / "urls.json"
                             urls_file.write_text(json.dumps([
                                 f"http://127.0.0.1:{procs[i % count][1]}/feeds/{token}.ics"
                                 for i, token in enumerate(tokens)]))
+                            cold = run_loadgen(urls_file, 0, args.concurrency, args.encoding)
                             for _ in range(args.rounds):
-                                samples[kind].append(run_loadgen(urls_file, args.requests, args.concurrency))
+                                cpu_before = sum(cpu_seconds(p.pid) for p, _ in procs)
+                                sample = run_loadgen(urls_file, args.requests, args.concurrency, args.encoding)
+                                sample["cpu_us"] = ((sum(cpu_seconds(p.pid) for p, _ in procs) - cpu_before)
+                                                    / args.requests * 1e6)
+                                sample["cold"], sample["errors"] = cold["cold"], sample["errors"] + cold["errors"]
+                                samples[kind].append(sample)
                             if kind == "feed":
                                 for (proc, _), before in zip(procs, rss_start):
                                     memory.append([engine, count, f"{before:.0f}", f"{rss_mib(proc.pid):.0f}",
@@ -294,16 +321,20 @@ def bench(args: argparse.Namespace) -> None:
                     for kind in ("bare", "feed"):
                         r = med[kind]
                         print(f"# {engine} x{count} {kind}: {r}", file=sys.stderr, flush=True)
-                        rows.append([engine, count, kind, f"{r['cold']:,.0f}", f"{r['rps']:,.0f}", f"{r['p50']:.1f}", f"{r['p99']:.1f}",
-                                     int(sum(s["errors"] for s in samples[kind])),
-                                     f"{med['feed']['rps'] / med['bare']['rps']:.2f}" if kind == "feed" else ""])
+                        rows.append([engine, count, kind, f"{r['cold']:,.0f}", f"{r['rps']:,.0f}", f"{r['p50']:.1f}",
+                                     f"{r['p99']:.1f}", f"{r['cpu_us']:.0f}", int(sum(s["errors"] for s in samples[kind])),
+                                     f"{med['feed']['rps'] / med['bare']['rps']:.2f}" if kind == "feed" else "",
+                                     f"{med['bare']['cpu_us'] / med['feed']['cpu_us']:.2f}" if kind == "feed" else ""])
             finally:
                 if pg_name:
                     asyncio.run(drop_pg_database(args.postgres, pg_name))
-    print(f"{args.students} students, {args.assignments}-assignment feeds ({len(body) / 1024:.0f} KiB, identity); "
+    sent = len(gzip.compress(body, 6, mtime=0)) if args.encoding == "gzip" else len(body)
+    print(f"{args.students} students, {args.assignments}-assignment feeds ({len(body) / 1024:.0f} KiB; "
+          f"{sent / 1024:.0f} KiB sent as {args.encoding}); "
           f"{args.rounds} rounds of {args.requests} GETs over {args.concurrency} connections, median round; "
           f"load generator in its own process; python {platform.python_version()}, {os.cpu_count()} CPUs")
-    print_table(["engine", "processes", "server", "first poll of each feed req/s", "req/s", "p50 ms", "p99 ms", "errors", "feed/bare"], rows)
+    print_table(["engine", "processes", "server", "first poll of each feed req/s", "req/s", "p50 ms", "p99 ms",
+                 "server CPU µs/req", "errors", "feed/bare req/s", "bare/feed CPU"], rows)
     print()
     print_table(["engine", "processes", "RSS after start MiB", "RSS after load MiB", "feeds polled per process"],
                 memory)
@@ -318,6 +349,9 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--processes", default="1,2")
     ap.add_argument("--engines", default="sqlite,postgresql")
+    ap.add_argument("--cache-mib", type=int, default=256, help="feed_cache_mib of each serve process")
+    ap.add_argument("--encoding", choices=["gzip", "identity"], default="gzip",
+                    help="Accept-Encoding of every poll (calendar apps send gzip)")
     ap.add_argument("--postgres", default=os.environ.get("MUFFIN_TEST_POSTGRES_URL"),
                     help="admin URL of a PostgreSQL server (a database is created and dropped)")
     ap.add_argument("--loadgen", help=argparse.SUPPRESS)
@@ -326,9 +360,9 @@ def main() -> None:
     args = ap.parse_args()
     if args.loadgen:
         urls = json.loads(Path(args.loadgen).read_text())
-        print(json.dumps(asyncio.run(_load(urls, args.requests, args.concurrency))))
+        print(json.dumps(asyncio.run(_load(urls, args.requests, args.concurrency, args.encoding))))
     elif args.bare:
-        run_bare(args.bare, args.body)
+        run_bare(args.bare, args.body, args.encoding)
     else:
         bench(args)
 

@@ -99,6 +99,8 @@ class ServerConfig:
     """Fraction of the interval by which each student's next sync is moved at random."""
     sync_batch_size: int = 50
     """Students one scheduler round claims; smaller batches spread work across processes."""
+    feed_cache_mib: int = 256
+    """Per-process memory for feed bytes served to calendar apps (about 10 KiB per gzipped feed)."""
 
     @property
     def secure_cookies(self) -> bool:
@@ -159,7 +161,7 @@ _SERVER_KEYS = {
     "sync_interval_minutes", "sync_concurrency_per_school", "allow_private_feed_hosts",
     "admin_token_env", "proxy_paths", "proxy_max_bytes", "background_sync", "log_format",
     "sync_lease_seconds", "sync_timeout_seconds", "sync_poll_seconds", "sync_jitter",
-    "sync_batch_size",
+    "sync_batch_size", "feed_cache_mib",
 }
 _KEY_KEYS = {"client_id", "client_secret_env", "scopes", "pkce"}
 _INSTITUTION_KEYS = {"slug", "name", "canvas_url", "key", "time_zone"} | _KEY_KEYS
@@ -290,6 +292,10 @@ def _parse_server(table: Any, environ: Mapping[str, str], problems: list[str]) -
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
         problems.append("server.sync_batch_size: must be a whole number of students, at least 1")
         batch_size = 50
+    cache_mib = table.get("feed_cache_mib", 256)
+    if isinstance(cache_mib, bool) or not isinstance(cache_mib, int) or cache_mib < 1:
+        problems.append("server.feed_cache_mib: must be a whole number of MiB, at least 1")
+        cache_mib = 256
     log_format = table.get("log_format", "text")
     if log_format not in ("text", "json"):
         problems.append('server.log_format: use "text" or "json"')
@@ -313,6 +319,7 @@ def _parse_server(table: Any, environ: Mapping[str, str], problems: list[str]) -
         background_sync=bool(table.get("background_sync", True)),
         log_format=str(log_format),
         sync_batch_size=batch_size,
+        feed_cache_mib=cache_mib,
         **sync_timing,
     )
 

@@ -63,13 +63,22 @@ def route_label(request: web.BaseRequest) -> str:
     return canonical or "unmatched"
 
 
+#: Routes whose successful answers are logged at DEBUG: calendar apps poll them all day, so at
+#: INFO they would be most of the log and a sixth of a poll's CPU (bench/feed_polling.py).
+QUIET_ROUTES = frozenset({"feed", "feed_sessions"})
+
+
 class RouteAccessLogger(AbstractAccessLogger):
     """Access log line: method, route name, status, bytes, milliseconds."""
 
     def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
-        self.logger.info(
-            "%s %s %s %s %.1fms",
-            request.method, route_label(request), response.status, response.body_length, time * 1000,
+        route = route_label(request)
+        quiet = route in QUIET_ROUTES and response.status in (200, 304)
+        if quiet and not self.logger.isEnabledFor(logging.DEBUG):
+            return
+        self.logger.log(
+            logging.DEBUG if quiet else logging.INFO,
+            "%s %s %s %s %.1fms", request.method, route, response.status, response.body_length, time * 1000,
         )
 
     @property

@@ -54,10 +54,11 @@ def test_good_config_parses_and_hides_secrets() -> None:
         (with_institution(key="shared"), None, "no [keys.shared] table"),
         ({**GOOD, "server": {**GOOD["server"], "allowed_origins": ["*"]}}, None, "is not an origin"),
         (GOOD, {"MUFFIN_SECRET_KEY": "short", "STATE_U_SECRET": "x"}, "shorter than 32 characters"),
+        ({**GOOD, "server": {**GOOD["server"], "feed_cache_mib": 0}}, None, "server.feed_cache_mib: must be"),
     ],
     ids=["unknown-server-key", "unknown-top-key", "unknown-institution-key", "missing-client-secret-env",
          "missing-secret-key-env", "http-canvas-url", "duplicate-slug", "bad-database", "missing-public-url",
-         "unknown-shared-key", "wildcard-origin", "short-secret-key"],
+         "unknown-shared-key", "wildcard-origin", "short-secret-key", "empty-feed-cache"],
 )
 def test_each_problem_names_key_and_fix(raw: dict, env: dict | None, expected: str) -> None:
     problems = problems_of(raw, env)

@@ -28,7 +28,9 @@ async def _feed_cache(app: web.Application) -> AsyncIterator[None]:
     from .cache import FeedCache
 
     # After app.py's database context, whose engine and sessionmaker it needs.
-    cache = FeedCache(app[engine_key], app[db_key], public_url=app[config_key].server.public_url)
+    server = app[config_key].server
+    cache = FeedCache(app[engine_key], app[db_key], public_url=server.public_url,
+                      max_bytes=server.feed_cache_mib * 1024 * 1024)
     app[feed_cache_key] = cache
     yield
     await cache.close()

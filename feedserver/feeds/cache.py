@@ -1,8 +1,8 @@
 """Serving polls from cached bytes: one indexed query per poll, no rendering.
 
 `rendered_feeds` in the database is the source every process shares; this
-module keeps, per process, the bytes and their gzip keyed by (student, kind)
-with the ETag they were made from. Each poll runs ONE query:
+module keeps, per process, the bytes clients asked for (plain or gzip) keyed
+by (student, kind, encoding) with the ETag they were made from. Each poll runs ONE query:
 the token's hash (unique index) joined with its rendered feed's ETag. If the
 in-process copy has that ETag it is served as is; otherwise the body is read
 once, compressed once, and cached.
@@ -24,7 +24,7 @@ import asyncio
 import gzip
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from email.utils import format_datetime
 from typing import Any, NamedTuple
@@ -54,11 +54,12 @@ _BODY = select(RenderedFeed.body, RenderedFeed.etag, RenderedFeed.rendered_at)
 
 @dataclass(frozen=True)
 class CachedFeed:
-    """One rendered feed, ready to send."""
+    """One representation (plain or gzip) of one rendered feed, ready to send."""
 
     etag: str
-    body: bytes
-    gzipped: bytes
+    """The stored feed's ETag (of the plain bytes)."""
+    content: bytes
+    gzipped: bool
     last_modified: datetime
     last_modified_http: str
     """RFC 9110 HTTP-date of `last_modified`, formatted once."""
@@ -69,38 +70,49 @@ class CachedFeed:
         return self.etag[:-1] + '-gz"'
 
     @property
-    def size(self) -> int:
-        return len(self.body) + len(self.gzipped)
+    def response_etag(self) -> str:
+        return self.gzip_etag if self.gzipped else self.etag
 
 
 class FeedCache:
-    """Per-process cache of rendered feeds, bounded by total bytes (least recently used goes first)."""
+    """Per-process cache of feed representations, bounded by total bytes (least recently polled goes first).
+
+    Only what clients ask for is kept: calendar apps send
+    ``Accept-Encoding: gzip``, so most entries are a feed's gzip alone (a
+    twelfth of the plain bytes), and `max_bytes` holds that many more feeds.
+    A missing representation is made from the other one when that is cached
+    and current, else from the database.
+    """
 
     def __init__(self, engine: AsyncEngine, db: async_sessionmaker, *, public_url: str,
-                 max_bytes: int = 64 * 1024 * 1024) -> None:
+                 max_bytes: int = 256 * 1024 * 1024) -> None:
         self._lookups = _TokenLookups(engine)
         self._db = db
         self._public_url = public_url
         self.max_bytes = max_bytes
-        self._entries: OrderedDict[tuple[int, str], CachedFeed] = OrderedDict()
+        self._entries: OrderedDict[tuple[int, str, bool], CachedFeed] = OrderedDict()
         self._bytes = 0
         self.hits = 0
         self.misses = 0
 
-    async def feed_for_token(self, token: str, kind: str, *, now: datetime) -> CachedFeed | None:
+    async def feed_for_token(self, token: str, kind: str, *, gzipped: bool, now: datetime) -> CachedFeed | None:
         """The current feed behind a raw token of the given kind, or None (unknown, rotated, wrong kind)."""
         if len(token) not in TOKEN_LENGTHS:
             return None
         row = await self._lookups.resolve(token_hash(token))
         if row is None or row.kind != kind:
             return None
-        key = (row.student_id, row.kind)
+        key = (row.student_id, row.kind, gzipped)
         cached = self._entries.get(key)
         if cached is not None and cached.etag == row.etag:
             self._entries.move_to_end(key)
             self.hits += 1
             return cached
         self.misses += 1
+        other = self._entries.get((row.student_id, row.kind, not gzipped))
+        if other is not None and other.etag == row.etag:
+            content = gzip.decompress(other.content) if other.gzipped else _compress(other.content)
+            return self._keep(key, replace(other, content=content, gzipped=gzipped))
         return await self._load(key, now)
 
     async def close(self) -> None:
@@ -110,18 +122,22 @@ class FeedCache:
     def discard(self, student_id: int) -> None:
         """Forget a student's feeds (e.g. after they disconnect); a later poll reloads from the database."""
         for key in [k for k in self._entries if k[0] == student_id]:
-            self._bytes -= self._entries.pop(key).size
+            self._bytes -= len(self._entries.pop(key).content)
 
     def __len__(self) -> int:
         return len(self._entries)
+
+    @property
+    def size_bytes(self) -> int:
+        return self._bytes
 
     @property
     def lookup_queries(self) -> int:
         """Token lookup queries run so far (fewer than polls when polls arrive together)."""
         return self._lookups.queries
 
-    async def _load(self, key: tuple[int, str], now: datetime) -> CachedFeed | None:
-        student_id, kind = key
+    async def _load(self, key: tuple[int, str, bool], now: datetime) -> CachedFeed | None:
+        student_id, kind, gzipped = key
         query = _BODY.where(RenderedFeed.student_id == student_id, RenderedFeed.kind == kind)
         async with self._db() as session:
             row = (await session.execute(query)).first()
@@ -134,17 +150,25 @@ class FeedCache:
             if row is None:
                 return None
         body, etag, rendered_at = row
-        feed = CachedFeed(etag=etag, body=body, gzipped=gzip.compress(body, compresslevel=6, mtime=0),
-                          last_modified=rendered_at, last_modified_http=format_datetime(rendered_at, usegmt=True))
+        return self._keep(key, CachedFeed(
+            etag=etag, content=_compress(body) if gzipped else body, gzipped=gzipped,
+            last_modified=rendered_at, last_modified_http=format_datetime(rendered_at, usegmt=True)))
+
+    def _keep(self, key: tuple[int, str, bool], feed: CachedFeed) -> CachedFeed:
         old = self._entries.pop(key, None)
         if old is not None:
-            self._bytes -= old.size
+            self._bytes -= len(old.content)
         self._entries[key] = feed
-        self._bytes += feed.size
+        self._bytes += len(feed.content)
         while self._bytes > self.max_bytes and len(self._entries) > 1:
             _, evicted = self._entries.popitem(last=False)
-            self._bytes -= evicted.size
+            self._bytes -= len(evicted.content)
         return feed
+
+
+def _compress(body: bytes) -> bytes:
+    # mtime=0: the same feed compresses to the same bytes in every process.
+    return gzip.compress(body, compresslevel=6, mtime=0)
 
 
 class _Found(NamedTuple):

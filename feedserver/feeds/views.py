@@ -74,24 +74,24 @@ def _not_modified(request: web.Request, feed: CachedFeed) -> bool:
 
 def feed_response(request: web.Request, feed: CachedFeed) -> web.Response:
     """The 200 or 304 answer for a current feed (shared by both feed kinds)."""
-    gzipped = _accepts_gzip(request.headers.get("Accept-Encoding", ""))
     headers = {
-        "ETag": feed.gzip_etag if gzipped else feed.etag,
+        "ETag": feed.response_etag,
         "Last-Modified": feed.last_modified_http,
         "Cache-Control": _CACHE_CONTROL,
         "Vary": "Accept-Encoding",
     }
     if _not_modified(request, feed):
         return web.Response(status=304, headers=headers)
-    if gzipped:
+    if feed.gzipped:
         headers["Content-Encoding"] = "gzip"
     headers["Content-Type"] = _CONTENT_TYPE
-    return web.Response(body=feed.gzipped if gzipped else feed.body, headers=headers)
+    return web.Response(body=feed.content, headers=headers)
 
 
 async def _serve(request: web.Request, kind: str) -> web.StreamResponse:
+    gzipped = _accepts_gzip(request.headers.get("Accept-Encoding", ""))
     feed = await request.app[feed_cache_key].feed_for_token(request.match_info["token"], kind,
-                                                             now=datetime.now(UTC))
+                                                             gzipped=gzipped, now=datetime.now(UTC))
     if feed is None:
         return _not_found()
     return feed_response(request, feed)

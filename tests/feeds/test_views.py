@@ -176,6 +176,43 @@ async def test_a_poll_is_one_lookup_and_no_render(muffin: TestClient, synced: Co
     assert statements == []  # nothing through sessions: no render, no body reload, no scan
 
 
+async def test_the_cache_keeps_what_clients_ask_for_and_converts_between_encodings(
+        muffin: TestClient, synced: Connected) -> None:
+    app = muffin.app
+    cache = app[feed_cache_key]
+    stored = await stored_feed(muffin, synced.student_id)
+    async with aiohttp.ClientSession(auto_decompress=False) as raw:
+        first = await raw.get(muffin.make_url(synced.feed_path), headers={"Accept-Encoding": "gzip"})
+        compressed = await first.read()
+    assert gzip.decompress(compressed) == stored
+    assert (len(cache), cache.size_bytes) == (1, len(compressed))  # the gzip alone, not the plain bytes too
+    statements: list[str] = []
+    listener = lambda *args: statements.append(args[2])
+    event.listen(app[engine_key].sync_engine, "before_cursor_execute", listener)
+    try:
+        plain = await muffin.get(synced.feed_path, headers={"Accept-Encoding": "identity"})
+        assert await plain.read() == stored
+    finally:
+        event.remove(app[engine_key].sync_engine, "before_cursor_execute", listener)
+    assert statements == []  # made from the cached gzip, not read again
+    assert (len(cache), cache.size_bytes) == (2, len(compressed) + len(stored))
+
+
+async def test_the_cache_stays_within_its_bytes(muffin: TestClient, synced: Connected, sandbox: Any,
+                                                service: SyncService) -> None:
+    other = await connect(muffin, sandbox, "south", 2002)
+    assert (await service.sync_student(other.student_id)).outcome == "ok"
+    cache = muffin.app[feed_cache_key]
+    plain = {"Accept-Encoding": "identity"}
+    first = await (await muffin.get(synced.feed_path, headers=plain)).read()
+    cache.max_bytes = len(first) + 1  # room for one plain feed
+    second = await (await muffin.get(other.feed_path, headers=plain)).read()
+    assert len(cache) == 1 and cache.size_bytes == len(second)  # the least recently polled went
+    misses = cache.misses
+    again = await muffin.get(synced.feed_path, headers=plain)
+    assert await again.read() == first and cache.misses == misses + 1  # read back from the database
+
+
 async def test_concurrent_polls_share_lookups(muffin: TestClient, synced: Connected) -> None:
     cache = muffin.app[feed_cache_key]
     await muffin.get(synced.feed_path)
