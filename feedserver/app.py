@@ -22,7 +22,7 @@ from cryptography.fernet import Fernet
 from . import __version__, api, auth, canvasfeed, feeds, lti, planning, sync
 from .config import Config
 from .crypto import TokenCipher, derive_fernet_key
-from .middlewares import error_middleware, security_headers_middleware
+from .middlewares import error_middleware, poll_fast_path, security_headers_middleware
 from .store.db import create_engine, make_sessionmaker, migrate
 from .store.institutions import sync_institutions
 from .typedefs import cipher_key, config_key, db_key, engine_key, http_key
@@ -61,7 +61,8 @@ async def _http_client(app: web.Application) -> AsyncIterator[None]:
 
 def create_app(config: Config) -> web.Application:
     app = web.Application(
-        middlewares=[security_headers_middleware, error_middleware],
+        # The fast path first: calendar polls skip the rest (and the session and template ones).
+        middlewares=[poll_fast_path, security_headers_middleware, error_middleware],
         client_max_size=1024 * 1024,
     )
     app[config_key] = config

@@ -17,6 +17,8 @@ from datetime import UTC, datetime
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
+from .feeds import POLL_ROUTES
+
 __all__ = ["RouteAccessLogger", "RedactingFilter", "configure_logging", "route_label"]
 
 # Long opaque strings (tokens, codes, secrets) and key=value pairs that carry them.
@@ -63,17 +65,14 @@ def route_label(request: web.BaseRequest) -> str:
     return canonical or "unmatched"
 
 
-#: Routes whose successful answers are logged at DEBUG: calendar apps poll them all day, so at
-#: INFO they would be most of the log and a sixth of a poll's CPU (bench/feed_polling.py).
-QUIET_ROUTES = frozenset({"feed", "feed_sessions"})
-
-
 class RouteAccessLogger(AbstractAccessLogger):
     """Access log line: method, route name, status, bytes, milliseconds."""
 
     def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
         route = route_label(request)
-        quiet = route in QUIET_ROUTES and response.status in (200, 304)
+        # Calendar apps poll all day: at INFO their successful polls would be most of the log
+        # and a sixth of a poll's CPU (bench/feed_polling.py).
+        quiet = route in POLL_ROUTES and response.status in (200, 304)
         if quiet and not self.logger.isEnabledFor(logging.DEBUG):
             return
         self.logger.log(

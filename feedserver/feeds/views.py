@@ -8,6 +8,7 @@ never answers 406: Google's fetcher sends no Accept header (ics.md).
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 
 from aiohttp import web
@@ -21,18 +22,21 @@ from .preferences import patch_from_form, update_settings
 
 __all__ = ["feed_response", "routes"]
 
+_LOGGER = logging.getLogger(__name__)
 routes = web.RouteTableDef()
 
 _CONTENT_TYPE = "text/calendar; charset=utf-8"
 # Calendar apps poll hourly at most; five minutes spares a burst of re-fetches.
 _CACHE_CONTROL = "private, max-age=300"
-_NOT_FOUND_BODY = b"Not found\n"
+# Polls skip the app's security-header middleware (middlewares.poll_fast_path), so they carry their own:
+# the feed URL is a secret and must never leave in a Referer.
+_SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
 
 
-def _not_found() -> web.Response:
+def _plain(status: int, text: str, **headers: str) -> web.Response:
     # Plain and tiny: a calendar app gets nothing to parse, and no hint whether the token ever existed.
-    return web.Response(status=404, body=_NOT_FOUND_BODY, content_type="text/plain",
-                        headers={"Cache-Control": "no-store"})
+    return web.Response(status=status, body=text.encode(), content_type="text/plain",
+                        headers={**_SECURITY_HEADERS, "Cache-Control": "no-store", **headers})
 
 
 def _accepts_gzip(header: str) -> bool:
@@ -75,6 +79,7 @@ def _not_modified(request: web.Request, feed: CachedFeed) -> bool:
 def feed_response(request: web.Request, feed: CachedFeed) -> web.Response:
     """The 200 or 304 answer for a current feed (shared by both feed kinds)."""
     headers = {
+        **_SECURITY_HEADERS,
         "ETag": feed.response_etag,
         "Last-Modified": feed.last_modified_http,
         "Cache-Control": _CACHE_CONTROL,
@@ -90,10 +95,15 @@ def feed_response(request: web.Request, feed: CachedFeed) -> web.Response:
 
 async def _serve(request: web.Request, kind: str) -> web.StreamResponse:
     gzipped = _accepts_gzip(request.headers.get("Accept-Encoding", ""))
-    feed = await request.app[feed_cache_key].feed_for_token(request.match_info["token"], kind,
-                                                             gzipped=gzipped, now=datetime.now(UTC))
+    try:
+        feed = await request.app[feed_cache_key].feed_for_token(request.match_info["token"], kind,
+                                                                 gzipped=gzipped, now=datetime.now(UTC))
+    except Exception as exc:  # noqa: BLE001 (no error middleware on this path: answer it here)
+        # The calendar app keeps its last copy and retries; the URL (a secret) is not logged.
+        _LOGGER.error("feed poll failed: %s", type(exc).__name__)
+        return _plain(503, "Temporarily unavailable\n", **{"Retry-After": "300"})
     if feed is None:
-        return _not_found()
+        return _plain(404, "Not found\n")
     return feed_response(request, feed)
 
 

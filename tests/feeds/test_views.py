@@ -44,6 +44,7 @@ async def test_a_poll_gets_the_stored_calendar_with_validators(muffin: TestClien
     assert resp.headers["Vary"] == "Accept-Encoding"
     assert resp.headers["Last-Modified"] == "Mon, 09 Nov 2026 15:00:00 GMT"  # the sync's (pinned) time
     assert resp.headers["Referrer-Policy"] == "no-referrer"
+    assert resp.headers["X-Content-Type-Options"] == "nosniff"
     etag = resp.headers["ETag"]
     assert etag.startswith('"') and not etag.startswith("W/")
     assert body == await stored_feed(muffin, synced.student_id)
@@ -114,6 +115,7 @@ async def test_unknown_tokens_get_a_tiny_plain_404(muffin: TestClient, synced: C
         assert resp.status == 404, path
         assert resp.headers["Content-Type"].startswith("text/plain")
         assert resp.headers["Cache-Control"] == "no-store"
+        assert resp.headers["Referrer-Policy"] == "no-referrer"
         assert len(await resp.read()) < 20
 
 
@@ -249,3 +251,16 @@ async def test_polls_survive_the_database_dropping_connections(muffin: TestClien
     assert ended >= 1
     assert (await muffin.get(synced.feed_path)).status == 200
     assert (await muffin.get(synced.feed_path)).status == 200
+
+
+async def test_a_failing_database_answers_503_and_logs_no_token(muffin: TestClient, synced: Connected,
+                                                                caplog: pytest.LogCaptureFixture) -> None:
+    assert (await muffin.get(synced.feed_path)).status == 200
+    async with muffin.app[engine_key].begin() as connection:
+        await connection.exec_driver_sql("ALTER TABLE feed_tokens RENAME TO feed_tokens_gone")
+    resp = await muffin.get(synced.feed_path)
+    assert resp.status == 503
+    assert resp.headers["Retry-After"] == "300" and resp.headers["Cache-Control"] == "no-store"
+    assert resp.headers["Content-Type"].startswith("text/plain") and await resp.read() == b"Temporarily unavailable\n"
+    assert any("feed poll failed" in r.getMessage() for r in caplog.records)
+    assert synced.feed_token not in caplog.text
