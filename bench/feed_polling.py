@@ -15,7 +15,8 @@ real row) and a feed token, then for 1 and 2 processes:
   caches the feeds it serves; reported on its own), then `--rounds` rounds of
   `--requests` GETs over all students' URLs in turn (the measured steady state);
 - prints requests/s, p50/p99 latency, the servers' CPU time per request
-  (from /proc, steadier than requests/s when the machine is shared), errors
+  (from /proc, steadier than requests/s when the machine is shared) and
+  PostgreSQL's (all its processes on this machine), errors
   (non-200, wrong encoding or failed requests) and the ratios feed/bare of
   the median rounds: requests/s, and CPU per request (bare ÷ feed).
 
@@ -74,6 +75,18 @@ def cpu_seconds(pid: int) -> float:
     """User + system CPU of a process so far (/proc/PID/stat fields 14 and 15)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def database_cpu_seconds() -> float:
+    """CPU of every PostgreSQL process on this machine (its share of a poll); 0 without one."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and (entry / "comm").read_text().strip() == "postgres":
+                total += cpu_seconds(int(entry.name))
+        except OSError:  # the process ended meanwhile
+            continue
+    return total
 
 
 def rss_mib(pid: int) -> float:
@@ -306,9 +319,11 @@ def bench(args: argparse.Namespace) -> None:
                             cold = run_loadgen(urls_file, 0, args.concurrency, args.encoding)
                             for _ in range(args.rounds):
                                 cpu_before = sum(cpu_seconds(p.pid) for p, _ in procs)
+                                db_before = database_cpu_seconds()
                                 sample = run_loadgen(urls_file, args.requests, args.concurrency, args.encoding)
                                 sample["cpu_us"] = ((sum(cpu_seconds(p.pid) for p, _ in procs) - cpu_before)
                                                     / args.requests * 1e6)
+                                sample["db_us"] = (database_cpu_seconds() - db_before) / args.requests * 1e6
                                 sample["cold"], sample["errors"] = cold["cold"], sample["errors"] + cold["errors"]
                                 samples[kind].append(sample)
                             if kind == "feed":
@@ -322,7 +337,8 @@ def bench(args: argparse.Namespace) -> None:
                         r = med[kind]
                         print(f"# {engine} x{count} {kind}: {r}", file=sys.stderr, flush=True)
                         rows.append([engine, count, kind, f"{r['cold']:,.0f}", f"{r['rps']:,.0f}", f"{r['p50']:.1f}",
-                                     f"{r['p99']:.1f}", f"{r['cpu_us']:.0f}", int(sum(s["errors"] for s in samples[kind])),
+                                     f"{r['p99']:.1f}", f"{r['cpu_us']:.0f}",
+                                     f"{r['db_us']:.0f}" if engine == "postgresql" else "", int(sum(s["errors"] for s in samples[kind])),
                                      f"{med['feed']['rps'] / med['bare']['rps']:.2f}" if kind == "feed" else "",
                                      f"{med['bare']['cpu_us'] / med['feed']['cpu_us']:.2f}" if kind == "feed" else ""])
             finally:
@@ -334,7 +350,7 @@ def bench(args: argparse.Namespace) -> None:
           f"{args.rounds} rounds of {args.requests} GETs over {args.concurrency} connections, median round; "
           f"load generator in its own process; python {platform.python_version()}, {os.cpu_count()} CPUs")
     print_table(["engine", "processes", "server", "first poll of each feed req/s", "req/s", "p50 ms", "p99 ms",
-                 "server CPU µs/req", "errors", "feed/bare req/s", "bare/feed CPU"], rows)
+                 "server CPU µs/req", "PostgreSQL CPU µs/req", "errors", "feed/bare req/s", "bare/feed CPU"], rows)
     print()
     print_table(["engine", "processes", "RSS after start MiB", "RSS after load MiB", "feeds polled per process"],
                 memory)
