@@ -15,10 +15,12 @@ from aiohttp import web
 
 from ..auth.csrf import check_csrf
 from ..auth.session import require_student
+from ..planning.actions import change_settings
+from ..planning.appkeys import planner_key
 from ..settings import SettingsError
-from ..typedefs import config_key, db_key, feed_cache_key
+from ..typedefs import db_key, feed_cache_key
 from .cache import CachedFeed
-from .preferences import patch_from_form, update_settings
+from .preferences import patch_from_form
 
 __all__ = ["feed_response", "routes"]
 
@@ -123,10 +125,10 @@ async def feed_settings(request: web.Request) -> web.StreamResponse:
     student_id = await require_student(request)
     await check_csrf(request)
     form = await request.post()
-    db = request.app[db_key]
     try:
-        patch = await patch_from_form(db, student_id, form)
-        await update_settings(db, student_id, patch, public_url=request.app[config_key].server.public_url)
+        patch = await patch_from_form(request.app[db_key], student_id, form)
+        # Through planning: hiding a course also takes its work sessions out of the plan now.
+        await change_settings(request.app[planner_key], student_id, patch)
     except SettingsError as exc:
         raise web.HTTPBadRequest(text=f"That setting was not saved: {exc.message}") from None
     raise web.HTTPSeeOther("/me#feed-settings-title")

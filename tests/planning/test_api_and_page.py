@@ -7,10 +7,11 @@ from xml.etree import ElementTree
 
 import jsonschema
 from aiohttp.test_utils import TestClient
+from sqlalchemy import select
 
 from feedserver.api.openapi import openapi_document
 from feedserver.settings import StudentSettings
-from feedserver.store.models import Student
+from feedserver.store.models import Course, Student
 from feedserver.typedefs import config_key, db_key
 from tests.auth.helpers import csrf_of
 from tests.planning.helpers import planned_student
@@ -101,3 +102,22 @@ async def test_me_shows_the_chart_and_the_forms_change_the_plan(
     bad = await muffin.post("/me/suggestions", data={**form, "free_mon": "x"}, allow_redirects=False)
     assert bad.status == 400
 
+
+
+async def test_hiding_a_course_on_me_takes_its_sessions_out_of_the_plan_at_once(
+        muffin: TestClient, clock: PinnedClock, sleeps: Sleeps) -> None:
+    student = await planned_student(muffin, clock, sleeps)
+    await student.set_settings(suggestions=True)
+    assignments = await student.assignments()
+    planned_courses = {assignments[s.canvas_assignment_id].course_id for s in await student.stored()}
+    assert len(planned_courses) >= 2
+    async with muffin.app[db_key]() as session:
+        courses = {c.id: c.canvas_course_id for c in (await session.scalars(
+            select(Course).where(Course.student_id == student.student_id))).all()}
+    hidden_id = min(planned_courses)
+    listed = [("course", canvas_id) for course_id, canvas_id in courses.items() if course_id != hidden_id]
+    saved = await muffin.post("/me/feed-settings", allow_redirects=False, data=[
+        ("csrf_token", await csrf_of(muffin)), ("courses_listed", "1"), *listed])
+    assert saved.status == 303, await saved.text()
+    left = {assignments[s.canvas_assignment_id].course_id for s in await student.stored()}
+    assert left and hidden_id not in left  # no sync in between: the form replanned
