@@ -7,7 +7,7 @@ page and the API.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 __all__ = ["StudentSettings", "SettingsError"]

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from ..auth.schools import READS
 from ..canvas.coursework import ASSIGNMENTS_PARAMS
+from ..canvas.scopes import READ_ONLY_SCOPES
 from ..config import Config, DeveloperKey
 from ..store.models import Institution as InstitutionRow
 from ..store.models import SchoolRequest, Student
@@ -26,15 +27,7 @@ from .students import SOURCE
 __all__ = ["DEFAULT_SCOPES", "SchoolDemand", "admin_message", "board_json", "demand_board", "inherited_key"]
 
 #: The read-only scopes docs/schools.md lists, for a school creating its own scoped key.
-DEFAULT_SCOPES = (
-    "url:GET|/api/v1/users/:id",
-    "url:GET|/api/v1/users/:user_id/profile",
-    "url:GET|/api/v1/courses",
-    "url:GET|/api/v1/courses/:course_id/assignments",
-    "url:GET|/api/v1/planner/items",
-    "url:GET|/api/v1/users/self/upcoming_events",
-    "url:GET|/api/v1/calendar_events",
-)
+DEFAULT_SCOPES = READ_ONLY_SCOPES
 
 
 @dataclass(frozen=True)

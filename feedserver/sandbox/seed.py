@@ -18,6 +18,7 @@ import string
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
+from ..canvas.scopes import READ_ONLY_SCOPES as CANVAS_READ_ONLY_SCOPES
 from .world import (
     Assignment,
     AssignmentKind,
@@ -38,16 +39,8 @@ from .world import (
 TERM_WEEKS = 15
 INHERITED_CLIENT_ID = "170000000000042"
 
-#: Scopes a read-only integration asks for (canvas.md §1, read-only set).
-READ_ONLY_SCOPES = [
-    "url:GET|/api/v1/users/:id",
-    "url:GET|/api/v1/users/:user_id/profile",
-    "url:GET|/api/v1/courses",
-    "url:GET|/api/v1/courses/:course_id/assignments",
-    "url:GET|/api/v1/planner/items",
-    "url:GET|/api/v1/users/self/upcoming_events",
-    "url:GET|/api/v1/calendar_events",
-]
+#: Scopes a read-only integration asks for (canvas.md §1, read-only set); a list, as Canvas keys hold them.
+READ_ONLY_SCOPES = list(CANVAS_READ_ONLY_SCOPES)
 
 
 @dataclass(frozen=True)

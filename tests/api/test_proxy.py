@@ -7,7 +7,6 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
-import pytest
 
 from feedserver.api.appkeys import canvas_proxy_key, proxy_limiter_key
 from feedserver.api.proxy_paths import ProxyAllowlist
