@@ -27,7 +27,7 @@ from .appkeys import canvas_proxy_key, proxy_limiter_key
 from .cors import setup_cors
 from .openapi import setup_openapi
 from .proxy import CanvasProxy
-from .ratelimit import TokenBucketLimiter
+from ..ratelimit import TokenBucketLimiter
 
 __all__ = ["setup"]
 

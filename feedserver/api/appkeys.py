@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from .proxy import CanvasProxy
-from .ratelimit import TokenBucketLimiter
+from ..ratelimit import TokenBucketLimiter
 
 __all__ = ["canvas_proxy_key", "proxy_limiter_key", "openapi_key"]
 

@@ -35,7 +35,7 @@ from ..config import ServerConfig
 from .errors import FieldProblem, api_problem
 from .proxy_links import filtered_query, rewrite_link_header, rewrite_location
 from .proxy_paths import PathRejected, ProxyAllowlist
-from .ratelimit import TokenBucketLimiter
+from ..ratelimit import TokenBucketLimiter
 
 __all__ = ["CanvasProxy", "ProxiedResponse", "PROXY_PREFIX", "PASSED_HEADERS"]
 

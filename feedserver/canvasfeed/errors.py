@@ -12,6 +12,7 @@ __all__ = [
     "FeedError",
     "FeedGone",
     "FeedTooLarge",
+    "FeedBusy",
     "FeedUnavailable",
     "FeedUrlRefused",
     "NotACalendar",
@@ -32,6 +33,14 @@ class AddressRefused(FeedUrlRefused):
 
 class FeedUnavailable(FeedError):
     """The host did not answer usefully (timeout, connection refused, 5xx, too many redirects)."""
+
+
+class FeedBusy(FeedError):
+    """Too many connection attempts for one Canvas host just now; `retry_after` is in seconds."""
+
+    def __init__(self, message: str, retry_after: str) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class FeedGone(FeedError):

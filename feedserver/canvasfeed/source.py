@@ -23,10 +23,11 @@ from ..config import Config
 from ..crypto import DecryptionError, TokenCipher
 from ..feeds.publish import rerender
 from ..feeds.tokens import current_feed_token
+from ..ratelimit import TokenBucketLimiter
 from ..store.models import RenderedFeed, Student, SyncRun
 from ..sync.apply import Changes, apply_coursework, assignment_values
 from ..sync.job import StudentRef, SyncDeps, SyncOutcome, record_failure
-from .errors import FeedError
+from .errors import FeedBusy, FeedError
 from .fetch import FeedFetcher, FetchResult
 from .parse import parse_canvas_feed
 from .students import SOURCE, feed_institution, feed_user_id
@@ -55,6 +56,9 @@ class FeedSource:
         self.db = db
         self.cipher = cipher
         self.fetcher = fetcher
+        # Connection attempts per Canvas host: a school's whole class may connect in an hour
+        # (20 at once, then one every 3 s), but the form is no lever to hammer a host with.
+        self.connect_limiter = TokenBucketLimiter(capacity=20, rate=1 / 3)
 
     def parse_url(self, text: str) -> FeedUrl:
         return parse_feed_url(text, policy=self.fetcher.policy, http=self.fetcher.http)
@@ -62,6 +66,10 @@ class FeedSource:
     async def connect(self, text: str, *, now: datetime) -> Connected:
         """Validate, fetch and store a pasted feed URL; raise `FeedError` (nothing stored) on any fault."""
         feed = self.parse_url(text)
+        wait = self.connect_limiter.take(feed.host)
+        if wait:
+            raise FeedBusy("Many students are connecting to that school's Canvas right now. "
+                           "Please try again in a minute.", self.connect_limiter.retry_after_header(wait))
         result = await self.fetcher.fetch(feed.url)
         school = self.config.institution_for_host(feed.host)
         time_zone = school.time_zone if school is not None else "UTC"

@@ -15,7 +15,7 @@ from ..typedefs import config_key, db_key
 from .admin import require_admin
 from .appkeys import feed_source_key
 from .demand import board_json, demand_board
-from .errors import FeedError, FeedUnavailable
+from .errors import FeedBusy, FeedError, FeedUnavailable
 
 __all__ = ["FEED_URL_FIELD", "routes"]
 
@@ -49,6 +49,10 @@ async def connect_submit(request: web.Request) -> web.StreamResponse:
     text = str(form.get(FEED_URL_FIELD, ""))
     try:
         connected = await request.app[feed_source_key].connect(text, now=datetime.now(UTC))
+    except FeedBusy as exc:
+        page = await _page(request, status=429, problem=str(exc))
+        page.headers["Retry-After"] = exc.retry_after
+        return page
     except FeedError as exc:
         # The message names the fault, never the URL (it is a secret); the form is left empty.
         return await _page(request, status=502 if isinstance(exc, FeedUnavailable) else 400, problem=str(exc))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from feedserver.api.ratelimit import TokenBucketLimiter
+from feedserver.ratelimit import TokenBucketLimiter
 
 
 class Clock:

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from feedserver.canvasfeed.students import feed_user_id, unconfigured_slug
 from feedserver.store.models import Assignment, Institution, SchoolRequest, Student, SyncRun
+from feedserver.canvasfeed.appkeys import feed_source_key
 from feedserver.typedefs import db_key, sync_service_key
 from tests.auth.helpers import count
 from tests.canvasfeed.conftest import MakeMuffin
@@ -133,6 +134,21 @@ async def test_the_production_switch_refuses_the_loopback_sandbox(make_sqlite_mu
     status, _, page = await post_feed_url(muffin, url.replace("http://", "https://"))
     assert status == 400 and "not a public Internet address" in page
     assert feed_requests(north.state) == []
+
+
+async def test_connection_attempts_per_canvas_host_are_limited(make_sqlite_muffin: MakeMuffin,
+                                                                sandbox: Any) -> None:
+    muffin = await make_sqlite_muffin()
+    limiter = muffin.app[feed_source_key].connect_limiter
+    limiter.capacity, limiter.clock = 2, lambda: 0.0  # time stands still: no refill
+    north = sandbox.schools["north"]
+    for user_id in (NORTH_STUDENT, NORTH_STUDENT + 1):
+        assert (await post_feed_url(muffin, canvas_feed_url(sandbox, "north", user_id)))[0] == 303
+    fetched = len(feed_requests(north.state))
+    status, _, page = await post_feed_url(muffin, canvas_feed_url(sandbox, "north", NORTH_STUDENT + 2))
+    assert status == 429 and "try again in a minute" in page
+    assert len(feed_requests(north.state)) == fetched  # refused before any request to that Canvas
+    assert (await post_feed_url(muffin, canvas_feed_url(sandbox, "south", 2001)))[0] == 303  # another host
 
 
 async def test_the_form_needs_its_csrf_token(make_sqlite_muffin: MakeMuffin, sandbox: Any) -> None:

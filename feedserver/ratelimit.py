@@ -1,18 +1,19 @@
-"""Per-student token buckets for the Canvas proxy, in memory.
+"""Token buckets in memory: a burst allowed, then a steady rate, per key.
 
-Canvas throttles per access token (canvas.md §2), and every proxied request
-spends the student's own Canvas budget, which the background sync needs too.
-A bucket per student lets a web app page through a list in a burst but not
-hammer Canvas in a loop. In memory on purpose: a limit per process is enough
-to protect one student's Canvas budget from one runaway tab, and needs no
-database write per request. Idle buckets are forgotten.
+Two users: the Canvas proxy keys them by student (Canvas throttles per
+access token, canvas.md §2, and every proxied request spends the student's
+own budget, which the background sync needs too), and the calendar-feed
+form keys them by Canvas host (each attempt fetches from that host, so the
+form must not become a way to hammer a school's Canvas). In memory on
+purpose: a limit per process is enough for both, and needs no database
+write per request. Idle buckets are forgotten.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
 __all__ = ["TokenBucketLimiter"]
@@ -38,9 +39,9 @@ class TokenBucketLimiter:
         self.rate = rate
         self.clock = clock
         self.max_keys = max_keys
-        self._buckets: dict[int, _Bucket] = {}
+        self._buckets: dict[Hashable, _Bucket] = {}
 
-    def take(self, key: int) -> float:
+    def take(self, key: Hashable) -> float:
         """Spend one token of `key`: 0.0 when allowed, else seconds until one is available."""
         now = self.clock()
         bucket = self._buckets.get(key)
