@@ -1,14 +1,21 @@
-"""Mirror configured institutions into the database, keyed by slug."""
+"""Mirror configured institutions into the database, keyed by slug.
+
+Students who connected by calendar feed while their school had not switched
+Homework Muffin on sit under a stand-in row for their Canvas host
+(canvasfeed/students.py). When the school is configured, they move to its
+row, so their feed keeps working, pasting the URL again finds them, and
+signing in with Canvas upgrades them instead of adding a second student.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from ..config import Institution as InstitutionConfig
-from .models import Institution
+from .models import Institution, Student
 
 __all__ = ["sync_institutions", "institution_id"]
 
@@ -19,9 +26,16 @@ async def sync_institutions(db: async_sessionmaker, institutions: Iterable[Insti
         for conf in institutions:
             row = existing.get(conf.slug)
             if row is None:
-                session.add(Institution(slug=conf.slug, name=conf.name, canvas_host=conf.canvas_host, configured=True))
+                row = Institution(slug=conf.slug, name=conf.name, canvas_host=conf.canvas_host, configured=True)
+                session.add(row)
+                await session.flush()
             else:
                 row.name, row.canvas_host, row.configured = conf.name, conf.canvas_host, True
+            for stand_in in existing.values():
+                if not stand_in.configured and stand_in.canvas_host == conf.canvas_host:
+                    await session.execute(update(Student).where(Student.institution_id == stand_in.id)
+                                          .values(institution_id=row.id))
+                    await session.delete(stand_in)
 
 
 async def institution_id(db: async_sessionmaker, slug: str) -> int | None:

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from feedserver.canvasfeed.students import upgrade_feed_student
 from feedserver.feeds.tokens import resolve_feed_token
-from feedserver.store.models import Student
+from feedserver.store.models import Institution, Student
 from feedserver.typedefs import db_key
 from tests.auth.helpers import count, sign_in
 from tests.canvasfeed.conftest import MakeMuffin
@@ -72,3 +72,27 @@ async def test_signing_in_as_someone_else_leaves_the_feed_student_alone(make_muf
     async with muffin.app[db_key]() as session:
         sources = sorted((await session.scalars(select(Student.source))).all())
     assert sources == ["canvas_feed", "oauth"]
+
+
+async def test_feed_students_move_to_their_school_when_it_switches_us_on(make_muffin: MakeMuffin,
+                                                                         sandbox: Any) -> None:
+    before = await make_muffin(schools=["south"])  # north has not switched Homework Muffin on yet
+    sandbox.schools["north"].state.now = lambda: BEFORE_TERM
+    url = canvas_feed_url(sandbox, "north", 1001)
+    assert (await post_feed_url(before, url))[0] == 303
+    subscribed = await feed_token_on_me(before)
+    await before.close()
+
+    after = await make_muffin()  # restarted with north configured: the stand-in row is folded in
+    async with after.app[db_key]() as session:
+        (student,) = (await session.scalars(select(Student))).all()
+        school = await session.get(Institution, student.institution_id)
+        stand_ins = (await session.scalars(select(Institution).where(Institution.configured.is_(False)))).all()
+    assert school is not None and school.slug == "north" and stand_ins == []
+    assert (await after.get(f"/feeds/{subscribed}.ics")).status == 200
+    assert (await post_feed_url(after, url))[0] == 303  # pasting it again finds the same student
+    assert await count(after, Student) == 1
+    assert (await sign_in(after, "north", user_id=1001)).status == 302  # and Canvas sign-in upgrades them
+    async with after.app[db_key]() as session:
+        (upgraded,) = (await session.scalars(select(Student))).all()
+    assert (upgraded.id, upgraded.source, upgraded.canvas_user_id) == (student.id, "oauth", "1001")
