@@ -21,13 +21,13 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
+from ..ratelimit import TokenBucketLimiter
 from ..typedefs import config_key, http_key, token_store_key
 from . import embed, views, workload
 from .appkeys import canvas_proxy_key, proxy_limiter_key
 from .cors import setup_cors
 from .openapi import setup_openapi
 from .proxy import CanvasProxy
-from ..ratelimit import TokenBucketLimiter
 
 __all__ = ["setup"]
 

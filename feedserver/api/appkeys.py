@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from .proxy import CanvasProxy
 from ..ratelimit import TokenBucketLimiter
+from .proxy import CanvasProxy
 
 __all__ = ["canvas_proxy_key", "proxy_limiter_key", "openapi_key"]
 

@@ -32,10 +32,10 @@ from yarl import URL
 from ..auth.tokens import TokenStore
 from ..canvas.errors import CanvasError, CanvasUnavailable, ReconnectNeeded
 from ..config import ServerConfig
+from ..ratelimit import TokenBucketLimiter
 from .errors import FieldProblem, api_problem
 from .proxy_links import filtered_query, rewrite_link_header, rewrite_location
 from .proxy_paths import PathRejected, ProxyAllowlist
-from ..ratelimit import TokenBucketLimiter
 
 __all__ = ["CanvasProxy", "ProxiedResponse", "PROXY_PREFIX", "PASSED_HEADERS"]
 

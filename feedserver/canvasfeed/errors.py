@@ -9,10 +9,10 @@ from __future__ import annotations
 
 __all__ = [
     "AddressRefused",
+    "FeedBusy",
     "FeedError",
     "FeedGone",
     "FeedTooLarge",
-    "FeedBusy",
     "FeedUnavailable",
     "FeedUrlRefused",
     "NotACalendar",

@@ -2,10 +2,10 @@
 
 `rendered_feeds` in the database is the source every process shares; this
 module keeps, per process, the bytes clients asked for (plain or gzip) keyed
-by (student, kind, encoding) with the ETag they were made from. Each poll runs ONE query:
-the token's hash (unique index) joined with its rendered feed's ETag. If the
-in-process copy has that ETag it is served as is; otherwise the body is read
-once, compressed once, and cached.
+by (student, kind, encoding) with the ETag they were made from. Each poll
+runs ONE query: the token's hash (unique index) joined with its rendered
+feed's ETag. If the in-process copy has that ETag it is served as is;
+otherwise the body is read once, compressed if asked, and cached.
 
 The token is resolved in the database on every poll, never from this cache:
 a rotated or deleted token answers 404 at once, in every process. Only the

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from feedserver.canvasfeed.appkeys import feed_source_key
 from feedserver.canvasfeed.students import feed_user_id, unconfigured_slug
 from feedserver.store.models import Assignment, Institution, SchoolRequest, Student, SyncRun
-from feedserver.canvasfeed.appkeys import feed_source_key
 from feedserver.typedefs import db_key, sync_service_key
 from tests.auth.helpers import count
 from tests.canvasfeed.conftest import MakeMuffin
