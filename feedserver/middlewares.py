@@ -35,8 +35,8 @@ async def poll_fast_path(request: web.Request, handler: Handler) -> web.StreamRe
     """Calendar polls go straight to their handler, past every middleware after this one.
 
     They need no session, template context or HTML error page, and they are
-    most of the traffic: skipping the chain takes a fifth off a poll's CPU
-    (bench/feed_polling.py). The feed handlers set their own security headers
+    most of the traffic: skipping the chain saves about 30 µs of a poll's
+    ~200 µs of CPU (bench/feed_polling.py). The feed handlers set their own security headers
     and answer their own failures.
     """
     if request.match_info.route.name in POLL_ROUTES:

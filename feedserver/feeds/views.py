@@ -35,10 +35,10 @@ _CACHE_CONTROL = "private, max-age=300"
 _SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
 
 
-def _plain(status: int, text: str, **headers: str) -> web.Response:
+def _plain(status: int, text: str, extra_headers: dict[str, str] | None = None) -> web.Response:
     # Plain and tiny: a calendar app gets nothing to parse, and no hint whether the token ever existed.
     return web.Response(status=status, body=text.encode(), content_type="text/plain",
-                        headers={**_SECURITY_HEADERS, "Cache-Control": "no-store", **headers})
+                        headers={**_SECURITY_HEADERS, "Cache-Control": "no-store", **(extra_headers or {})})
 
 
 def _accepts_gzip(header: str) -> bool:
@@ -103,7 +103,7 @@ async def _serve(request: web.Request, kind: str) -> web.StreamResponse:
     except Exception as exc:  # noqa: BLE001 (no error middleware on this path: answer it here)
         # The calendar app keeps its last copy and retries; the URL (a secret) is not logged.
         _LOGGER.error("feed poll failed: %s", type(exc).__name__)
-        return _plain(503, "Temporarily unavailable\n", **{"Retry-After": "300"})
+        return _plain(503, "Temporarily unavailable\n", {"Retry-After": "300"})
     if feed is None:
         return _plain(404, "Not found\n")
     return feed_response(request, feed)
