@@ -12,10 +12,14 @@ from .feeds import POLL_ROUTES
 from .logs import route_label
 from .problems import ProblemError, problem_response
 
-__all__ = ["error_middleware", "is_api_request", "poll_fast_path", "security_headers_middleware"]
+__all__ = ["SECURITY_HEADERS", "error_middleware", "is_api_request", "poll_fast_path", "security_headers_middleware"]
 
 _LOGGER = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+#: On every response. Feed URLs and OAuth callbacks carry secrets: never leak them in Referer.
+#: Calendar polls skip the middleware (`poll_fast_path`), so the feed handlers add these themselves.
+SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
 
 
 def is_api_request(request: web.Request) -> bool:
@@ -68,9 +72,8 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
 async def security_headers_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     response = await handler(request)
     headers = response.headers
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    # Feed URLs and OAuth callbacks carry secrets: never leak them in Referer.
-    headers.setdefault("Referrer-Policy", "no-referrer")
+    for name, value in SECURITY_HEADERS.items():
+        headers.setdefault(name, value)
     if response.content_type == "text/html":
         headers.setdefault(
             "Content-Security-Policy",

@@ -15,6 +15,7 @@ from aiohttp import web
 
 from ..auth.csrf import check_csrf
 from ..auth.session import require_student
+from ..middlewares import SECURITY_HEADERS
 from ..planning.actions import change_settings
 from ..planning.appkeys import planner_key
 from ..settings import SettingsError
@@ -30,15 +31,12 @@ routes = web.RouteTableDef()
 _CONTENT_TYPE = "text/calendar; charset=utf-8"
 # Calendar apps poll hourly at most; five minutes spares a burst of re-fetches.
 _CACHE_CONTROL = "private, max-age=300"
-# Polls skip the app's security-header middleware (middlewares.poll_fast_path), so they carry their own:
-# the feed URL is a secret and must never leave in a Referer.
-_SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
 
 
 def _plain(status: int, text: str, extra_headers: dict[str, str] | None = None) -> web.Response:
     # Plain and tiny: a calendar app gets nothing to parse, and no hint whether the token ever existed.
     return web.Response(status=status, body=text.encode(), content_type="text/plain",
-                        headers={**_SECURITY_HEADERS, "Cache-Control": "no-store", **(extra_headers or {})})
+                        headers={**SECURITY_HEADERS, "Cache-Control": "no-store", **(extra_headers or {})})
 
 
 def _accepts_gzip(header: str) -> bool:
@@ -81,7 +79,7 @@ def _not_modified(request: web.Request, feed: CachedFeed) -> bool:
 def feed_response(request: web.Request, feed: CachedFeed) -> web.Response:
     """The 200 or 304 answer for a current feed (shared by both feed kinds)."""
     headers = {
-        **_SECURITY_HEADERS,
+        **SECURITY_HEADERS,
         "ETag": feed.response_etag,
         "Last-Modified": feed.last_modified_http,
         "Cache-Control": _CACHE_CONTROL,

@@ -23,6 +23,7 @@ __all__ = ["sync_institutions", "institution_id"]
 async def sync_institutions(db: async_sessionmaker, institutions: Iterable[InstitutionConfig]) -> None:
     async with db.begin() as session:
         existing = {i.slug: i for i in (await session.scalars(select(Institution))).all()}
+        stand_ins = {i.canvas_host: i for i in existing.values() if not i.configured}  # one per host
         for conf in institutions:
             row = existing.get(conf.slug)
             if row is None:
@@ -31,11 +32,11 @@ async def sync_institutions(db: async_sessionmaker, institutions: Iterable[Insti
                 await session.flush()
             else:
                 row.name, row.canvas_host, row.configured = conf.name, conf.canvas_host, True
-            for stand_in in existing.values():
-                if not stand_in.configured and stand_in.canvas_host == conf.canvas_host:
-                    await session.execute(update(Student).where(Student.institution_id == stand_in.id)
-                                          .values(institution_id=row.id))
-                    await session.delete(stand_in)
+            stand_in = stand_ins.pop(conf.canvas_host, None)
+            if stand_in is not None:
+                await session.execute(update(Student).where(Student.institution_id == stand_in.id)
+                                      .values(institution_id=row.id))
+                await session.delete(stand_in)
 
 
 async def institution_id(db: async_sessionmaker, slug: str) -> int | None:
