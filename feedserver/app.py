@@ -22,7 +22,13 @@ from cryptography.fernet import Fernet
 from . import __version__, api, auth, canvasfeed, feeds, lti, planning, sync
 from .config import Config
 from .crypto import TokenCipher, derive_fernet_key
-from .middlewares import error_middleware, poll_fast_path, security_headers_middleware
+from .middlewares import (
+    error_middleware,
+    poll_fast_path,
+    security_headers_middleware,
+    settle_feed_changes,
+    skip_prepare_hooks_on_polls,
+)
 from .store.db import create_engine, make_sessionmaker, migrate
 from .store.institutions import sync_institutions
 from .typedefs import cipher_key, config_key, db_key, engine_key, http_key
@@ -62,7 +68,7 @@ async def _http_client(app: web.Application) -> AsyncIterator[None]:
 def create_app(config: Config) -> web.Application:
     app = web.Application(
         # The fast path first: calendar polls skip the rest (and the session and template ones).
-        middlewares=[poll_fast_path, security_headers_middleware, error_middleware],
+        middlewares=[poll_fast_path, security_headers_middleware, error_middleware, settle_feed_changes],
         client_max_size=1024 * 1024,
     )
     app[config_key] = config
@@ -100,4 +106,6 @@ def create_app(config: Config) -> web.Application:
     canvasfeed.setup(app)
     # After sync and canvasfeed: planning wraps every source they gave the sync service.
     planning.setup(app)
+    # Last: it gathers the response-prepare hooks every subsystem above registered.
+    skip_prepare_hooks_on_polls(app)
     return app

@@ -35,6 +35,7 @@ async def _feed_cache(app: web.Application) -> AsyncIterator[None]:
     server = app[config_key].server
     cache = FeedCache(app[engine_key], app[db_key], public_url=server.public_url,
                       max_bytes=server.feed_cache_mib * 1024 * 1024)
+    await cache.start()
     app[feed_cache_key] = cache
     yield
     await cache.close()

@@ -1,22 +1,24 @@
-"""Serving polls from cached bytes: one indexed query per poll, no rendering.
+"""Serving polls from memory: no rendering, and usually no database at all.
 
-`rendered_feeds` in the database is the source every process shares; this
-module keeps, per process, the bytes clients asked for (plain or gzip) keyed
-by (student, kind, encoding) with the ETag they were made from. Each poll
-runs ONE query: the token's hash (unique index) joined with its rendered
-feed's ETag. If the in-process copy has that ETag it is served as is;
-otherwise the body is read once, compressed if asked, and cached.
+`rendered_feeds` in the database is the source every process shares. Each
+process keeps two things:
 
-The token is resolved in the database on every poll, never from this cache:
-a rotated or deleted token answers 404 at once, in every process. Only the
-bytes are cached, and only while the database says they are current.
+- per token hash, the student, feed kind and current ETag it resolved to
+  (`_tokens`), trusted only while `store.feed_changes` hears every change:
+  the database's triggers announce each token rotation, deletion and new
+  render, and the student's entries are forgotten before the next poll uses
+  them (SQLite: checked on each poll; PostgreSQL: a NOTIFY that arrives
+  within a fraction of a millisecond). When changes cannot be heard, every
+  poll asks the database, as below;
+- the bytes clients asked for (plain or gzip), keyed by (student, kind,
+  encoding) with the ETag they were made from.
 
-Concurrent polls share their query: a lookup waits `GATHER_SECONDS` for
-others, and while one query is in flight arriving tokens wait for the next,
-which resolves all of them (``WHERE token_hash IN (...)``). A poll's answer
-therefore always comes from a query that started after the poll arrived, and
-under load the cost of a round trip is paid once per batch instead of once
-per poll (bench/feed_polling.py).
+A token not in memory is resolved with one query: its hash (unique index)
+joined with its rendered feed's ETag. Concurrent lookups share that query: a
+lookup waits `GATHER_SECONDS` for others, and while one query is in flight
+arriving tokens wait for the next, which resolves all of them (``WHERE
+token_hash IN (...)``). Unknown tokens are never remembered, so a rotated or
+deleted token answers 404 in every process once its change is heard.
 """
 
 from __future__ import annotations
@@ -24,9 +26,9 @@ from __future__ import annotations
 import asyncio
 import gzip
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from email.utils import format_datetime
 from typing import Any, NamedTuple
 
@@ -34,6 +36,7 @@ from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker
 
 from ..secure import token_hash
+from ..store.feed_changes import FeedChanges, watch_feed_changes
 from ..store.models import FeedToken, RenderedFeed
 from .publish import rerender
 
@@ -50,6 +53,9 @@ MAX_BATCH = 500
 #: queries carry one token; 2 ms halves the database's CPU per poll and takes
 #: a tenth off ours (bench/feed_polling.py), a delay no calendar app notices.
 GATHER_SECONDS = 0.002
+
+#: Most token hashes remembered (~200 bytes each); past it the process starts over.
+MAX_REMEMBERED_TOKENS = 200_000
 
 _LOOKUP = (
     select(FeedToken.token_hash, FeedToken.student_id, FeedToken.kind, RenderedFeed.etag)
@@ -93,7 +99,12 @@ class FeedCache:
 
     def __init__(self, engine: AsyncEngine, db: async_sessionmaker, *, public_url: str,
                  max_bytes: int = 256 * 1024 * 1024) -> None:
+        self._engine = engine
         self._lookups = _TokenLookups(engine)
+        self._changes = FeedChanges()  # deaf until start(): every poll asks the database
+        self._tokens: dict[str, _Found] = {}
+        self._tokens_of: dict[int, set[str]] = {}
+        self._generation = 0  # counts forgets, so a lookup that raced one is not remembered
         self._db = db
         self._public_url = public_url
         self.max_bytes = max_bytes
@@ -102,11 +113,21 @@ class FeedCache:
         self.hits = 0
         self.misses = 0
 
-    async def feed_for_token(self, token: str, kind: str, *, gzipped: bool, now: datetime) -> CachedFeed | None:
-        """The current feed behind a raw token of the given kind, or None (unknown, rotated, wrong kind)."""
+    async def feed_for_token(self, token: str, kind: str, *, gzipped: bool,
+                             now: datetime | None = None) -> CachedFeed | None:
+        """The current feed behind a raw token of the given kind, or None (unknown, rotated, wrong kind).
+
+        `now` dates a feed rendered on the spot (one never rendered before); the default is the clock.
+        """
         if len(token) not in TOKEN_LENGTHS:
             return None
-        row = await self._lookups.resolve(token_hash(token))
+        digest = token_hash(token)
+        row = self._tokens.get(digest) if self._changes.catch_up() else None
+        if row is None:
+            generation = self._generation
+            row = await self._lookups.resolve(digest)
+            if row is not None and generation == self._generation and self._changes.live:
+                self._remember(row)
         if row is None or row.kind != kind:
             return None
         key = (row.student_id, row.kind, gzipped)
@@ -120,16 +141,48 @@ class FeedCache:
         if other is not None and other.etag == row.etag:
             content = gzip.decompress(other.content) if other.gzipped else _compress(other.content)
             return self._keep(key, replace(other, content=content, gzipped=gzipped))
-        return await self._load(key, now)
+        return await self._load(key, now or datetime.now(UTC))
+
+    async def start(self) -> None:
+        """Start hearing the database's feed changes, after which polls are answered from memory."""
+        self._changes = await watch_feed_changes(self._engine, self._forget)
+
+    async def settle(self) -> None:
+        """Return once every feed change committed before this call is heard (the next poll sees it)."""
+        await self._changes.settle()
 
     async def close(self) -> None:
-        """Release the lookup connection (the app's cleanup calls this before the engine closes)."""
+        """Release the database connections (the app's cleanup calls this before the engine closes)."""
+        await self._changes.close()
         await self._lookups.close()
 
     def discard(self, student_id: int) -> None:
         """Forget a student's feeds (e.g. after they disconnect); a later poll reloads from the database."""
+        self._forget({student_id})
         for key in [k for k in self._entries if k[0] == student_id]:
             self._bytes -= len(self._entries.pop(key).content)
+
+    @property
+    def remembered_tokens(self) -> int:
+        """Token hashes this process answers without the database."""
+        return len(self._tokens)
+
+    def _remember(self, row: _Found) -> None:
+        if len(self._tokens) >= MAX_REMEMBERED_TOKENS:
+            self._forget(None)
+        self._tokens[row.token_hash] = row
+        self._tokens_of.setdefault(row.student_id, set()).add(row.token_hash)
+
+    def _forget(self, students: Collection[int] | None) -> None:
+        """Drop what is remembered of these students' tokens (None: of everyone)."""
+        self._generation += 1
+        if students is None:
+            self._tokens.clear()
+            self._tokens_of.clear()
+            return
+        for student in students:
+            for digest in self._tokens_of.pop(student, ()):
+                self._tokens.pop(digest, None)
 
     def __len__(self) -> int:
         return len(self._entries)

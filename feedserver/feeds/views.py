@@ -9,9 +9,10 @@ never answers 406: Google's fetcher sends no Accept header (ics.md).
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from functools import lru_cache
 
 from aiohttp import web
+from multidict import CIMultiDict, CIMultiDictProxy
 
 from ..auth.csrf import check_csrf
 from ..auth.session import require_student
@@ -39,6 +40,7 @@ def _plain(status: int, text: str, extra_headers: dict[str, str] | None = None) 
                         headers={**SECURITY_HEADERS, "Cache-Control": "no-store", **(extra_headers or {})})
 
 
+@lru_cache(maxsize=256)  # calendar apps send a handful of distinct values, the same ones every poll
 def _accepts_gzip(header: str) -> bool:
     for part in header.lower().split(","):
         coding, _, params = part.partition(";")
@@ -76,28 +78,35 @@ def _not_modified(request: web.Request, feed: CachedFeed) -> bool:
     return since is not None and feed.last_modified.replace(microsecond=0) <= since
 
 
-def feed_response(request: web.Request, feed: CachedFeed) -> web.Response:
-    """The 200 or 304 answer for a current feed (shared by both feed kinds)."""
-    headers = {
+@lru_cache(maxsize=4096)
+def _headers(etag: str, last_modified_http: str, gzipped: bool | None) -> CIMultiDictProxy[str]:
+    """The headers of a 200 (`gzipped` True or False) or a 304 (None), built once per feed version."""
+    headers = CIMultiDict({
         **SECURITY_HEADERS,
-        "ETag": feed.response_etag,
-        "Last-Modified": feed.last_modified_http,
+        "ETag": etag,
+        "Last-Modified": last_modified_http,
         "Cache-Control": _CACHE_CONTROL,
         "Vary": "Accept-Encoding",
-    }
+    })
+    if gzipped is not None:
+        if gzipped:
+            headers["Content-Encoding"] = "gzip"
+        headers["Content-Type"] = _CONTENT_TYPE
+    return CIMultiDictProxy(headers)
+
+
+def feed_response(request: web.Request, feed: CachedFeed) -> web.Response:
+    """The 200 or 304 answer for a current feed (shared by both feed kinds)."""
     if _not_modified(request, feed):
-        return web.Response(status=304, headers=headers)
-    if feed.gzipped:
-        headers["Content-Encoding"] = "gzip"
-    headers["Content-Type"] = _CONTENT_TYPE
-    return web.Response(body=feed.content, headers=headers)
+        return web.Response(status=304, headers=_headers(feed.response_etag, feed.last_modified_http, None))
+    return web.Response(body=feed.content,
+                        headers=_headers(feed.response_etag, feed.last_modified_http, feed.gzipped))
 
 
 async def _serve(request: web.Request, kind: str) -> web.StreamResponse:
     gzipped = _accepts_gzip(request.headers.get("Accept-Encoding", ""))
     try:
-        feed = await request.app[feed_cache_key].feed_for_token(request.match_info["token"], kind,
-                                                                 gzipped=gzipped, now=datetime.now(UTC))
+        feed = await request.app[feed_cache_key].feed_for_token(request.match_info["token"], kind, gzipped=gzipped)
     except Exception as exc:  # noqa: BLE001 (no error middleware on this path: answer it here)
         # The calendar app keeps its last copy and retries; the URL (a secret) is not logged.
         _LOGGER.error("feed poll failed: %s", type(exc).__name__)
@@ -107,15 +116,15 @@ async def _serve(request: web.Request, kind: str) -> web.StreamResponse:
     return feed_response(request, feed)
 
 
-# The sessions route is registered first: its pattern is the more specific one.
+# The full feed is most polls, so its route is tried first; it leaves "-sessions" names to the next one.
+@routes.get(r"/feeds/{token:[A-Za-z0-9_-]+(?<!-sessions)}.ics", name="feed")
+async def feed(request: web.Request) -> web.StreamResponse:
+    return await _serve(request, "all")
+
+
 @routes.get(r"/feeds/{token:[A-Za-z0-9_-]+}-sessions.ics", name="feed_sessions")
 async def feed_sessions(request: web.Request) -> web.StreamResponse:
     return await _serve(request, "sessions")
-
-
-@routes.get(r"/feeds/{token:[A-Za-z0-9_-]+}.ics", name="feed")
-async def feed(request: web.Request) -> web.StreamResponse:
-    return await _serve(request, "all")
 
 
 @routes.post("/me/feed-settings", name="feed_settings")

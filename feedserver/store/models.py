@@ -40,6 +40,7 @@ __all__ = [
     "Assignment",
     "FeedToken",
     "RenderedFeed",
+    "FeedChange",
     "SyncRun",
     "PlannedSession",
     "UsedNonce",
@@ -202,6 +203,21 @@ class RenderedFeed(Base):
     body: Mapped[bytes] = mapped_column(LargeBinary)
     etag: Mapped[str] = mapped_column(String(80))
     rendered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class FeedChange(Base):
+    """SQLite's log of students whose feed tokens or rendered feeds changed, written by triggers.
+
+    Each process reads it to drop what it remembers of those students
+    (store/feed_changes.py). PostgreSQL announces the same changes with
+    NOTIFY and leaves this table empty. No foreign key: a deleted student's
+    change must outlive the student.
+    """
+
+    __tablename__ = "feed_changes"
+    __table_args__ = {"sqlite_autoincrement": True}  # ids never reused: a gap means rows were pruned
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    student_id: Mapped[int] = mapped_column(BigId)
 
 
 class SyncRun(Base):

@@ -3,35 +3,28 @@
 from __future__ import annotations
 
 from feedserver.crypto import TokenCipher
-from feedserver.feeds.tokens import current_feed_token, issue_feed_token, resolve_feed_token
+from feedserver.feeds.tokens import (
+    current_feed_token,
+    issue_feed_token,
+    resolve_feed_token,
+)
 from feedserver.secure import Secret
-from feedserver.store.db import create_engine, make_sessionmaker, migrate
-from feedserver.store.institutions import sync_institutions
 from feedserver.store.rotation import rotate_encryption
 from feedserver.store.students import upsert_student
-from tests.conftest import make_config
+from tests.store.fixtures import Store
 
 OLD = Secret("old-secret-key-0123456789abcdefghijklmnopqrstuvwxyz")
 NEW = Secret("new-secret-key-0123456789abcdefghijklmnopqrstuvwxyz")
 
 
-async def test_feed_urls_survive_rotation_and_dropping_the_old_key(database_url: str) -> None:
-    engine = create_engine(database_url)
-    try:
-        await migrate(engine)
-        db = make_sessionmaker(engine)
-        config = make_config(institutions=[{"slug": "north", "canvas_url": "https://canvas.north.example.edu",
-                                            "client_id": "1", "client_secret_env": "NORTH_SECRET"}],
-                             environ={"NORTH_SECRET": "x"})
-        await sync_institutions(db, config.institutions)
-        student_id = await upsert_student(db, "north", "101", "Ada")
-        token = await issue_feed_token(db, TokenCipher([OLD]), student_id)
+async def test_feed_urls_survive_rotation_and_dropping_the_old_key(store: Store) -> None:
+    db = store.db
+    student_id = await upsert_student(db, "north", "101", "Ada")
+    token = await issue_feed_token(db, TokenCipher([OLD]), student_id)
 
-        rotated = await rotate_encryption(db, TokenCipher([NEW, OLD]))
+    rotated = await rotate_encryption(db, TokenCipher([NEW, OLD]))
 
-        assert rotated >= 1
-        # Same URL as before the rotation, readable with the new key alone.
-        assert await current_feed_token(db, TokenCipher([NEW]), student_id) == token
-        assert await resolve_feed_token(db, token) == (student_id, "all")
-    finally:
-        await engine.dispose()
+    assert rotated >= 1
+    # Same URL as before the rotation, readable with the new key alone.
+    assert await current_feed_token(db, TokenCipher([NEW]), student_id) == token
+    assert await resolve_feed_token(db, token) == (student_id, "all")
