@@ -10,10 +10,11 @@ real row) and a feed token, then for 1 and 2 processes:
   returns the same bytes in the same encoding (`--encoding`: gzip, as calendar
   apps ask for, or identity);
 - runs a load generator in its own process (aiohttp client, `--concurrency`
-  keep-alive connections spread over the processes) against bare, then feed,
-  first every student's URL once (the cold pass: each process reads and
-  caches the feeds it serves; reported on its own), then `--rounds` rounds of
-  `--requests` GETs over all students' URLs in turn (the measured steady state);
+  keep-alive connections spread over the processes) against both, first every
+  student's URL once (the cold pass: each process reads and caches the feeds
+  it serves; reported on its own), then `--rounds` rounds of `--requests`
+  GETs over all students' URLs in turn (the measured steady state), the
+  rounds alternating bare, feed, bare, feed, ...;
 - prints requests/s, p50/p99 latency, the servers' CPU time per request
   (from /proc, steadier than requests/s when the machine is shared) and
   PostgreSQL's (all its processes on this machine), errors
@@ -307,29 +308,35 @@ def bench(args: argparse.Namespace) -> None:
             try:
                 for count in counts:
                     samples: dict[str, list[dict[str, float]]] = {"bare": [], "feed": []}
-                    for kind in ("bare", "feed"):
-                        procs = start_processes(kind, count, toml, body_file, log, args.encoding)
-                        try:
-                            rss_start = [rss_mib(p.pid) for p, _ in procs]
-                            urls_file = tmpdir / "urls.json"
-                            urls_file.write_text(json.dumps([
+                    servers = {kind: start_processes(kind, count, toml, body_file, log, args.encoding)
+                               for kind in ("bare", "feed")}
+                    try:
+                        rss_start = [rss_mib(p.pid) for p, _ in servers["feed"]]
+                        urls, cold = {}, {}
+                        for kind, procs in servers.items():
+                            urls[kind] = tmpdir / f"urls-{kind}.json"
+                            urls[kind].write_text(json.dumps([
                                 f"http://127.0.0.1:{procs[i % count][1]}/feeds/{token}.ics"
                                 for i, token in enumerate(tokens)]))
-                            cold = run_loadgen(urls_file, 0, args.concurrency, args.encoding)
-                            for _ in range(args.rounds):
+                            cold[kind] = run_loadgen(urls[kind], 0, args.concurrency, args.encoding)
+                        # Rounds alternate bare, feed, bare, ...: a machine whose speed drifts
+                        # (a shared VM does) then slows both alike instead of one of them.
+                        for _ in range(args.rounds):
+                            for kind, procs in servers.items():
                                 cpu_before = sum(cpu_seconds(p.pid) for p, _ in procs)
                                 db_before = database_cpu_seconds()
-                                sample = run_loadgen(urls_file, args.requests, args.concurrency, args.encoding)
+                                sample = run_loadgen(urls[kind], args.requests, args.concurrency, args.encoding)
                                 sample["cpu_us"] = ((sum(cpu_seconds(p.pid) for p, _ in procs) - cpu_before)
                                                     / args.requests * 1e6)
                                 sample["db_us"] = (database_cpu_seconds() - db_before) / args.requests * 1e6
-                                sample["cold"], sample["errors"] = cold["cold"], sample["errors"] + cold["errors"]
+                                sample["cold"] = cold[kind]["cold"]
+                                sample["errors"] += cold[kind]["errors"]
                                 samples[kind].append(sample)
-                            if kind == "feed":
-                                for (proc, _), before in zip(procs, rss_start):
-                                    memory.append([engine, count, f"{before:.0f}", f"{rss_mib(proc.pid):.0f}",
-                                                   len(tokens) // count])
-                        finally:
+                        for (proc, _), before in zip(servers["feed"], rss_start):
+                            memory.append([engine, count, f"{before:.0f}", f"{rss_mib(proc.pid):.0f}",
+                                           len(tokens) // count])
+                    finally:
+                        for procs in servers.values():
                             stop(procs)
                     med = {k: sorted(v, key=lambda r: r["rps"])[len(v) // 2] for k, v in samples.items()}
                     for kind in ("bare", "feed"):

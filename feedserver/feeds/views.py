@@ -1,9 +1,10 @@
 """HTTP handlers: the calendar feed that apps poll, and the feed-settings form.
 
 The feed handler is the hot path (every subscribed calendar polls it): it
-resolves the token with one query, answers 304 when the client's copy is
-current, and otherwise sends cached bytes, gzipped if the client asks. It
-never answers 406: Google's fetcher sends no Accept header (ics.md).
+resolves the token (from memory once this process has seen it, see cache.py),
+answers 304 when the client's copy is current, and otherwise sends cached
+bytes, gzipped if the client asks, with headers built once per feed version.
+It never answers 406: Google's fetcher sends no Accept header (ics.md).
 """
 
 from __future__ import annotations

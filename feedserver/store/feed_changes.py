@@ -84,11 +84,12 @@ async def watch_feed_changes(engine: AsyncEngine, forget: Forget) -> FeedChanges
 
 class _SqliteChanges(FeedChanges):
     def __init__(self, path: Path, forget: Forget) -> None:
-        # Read-only and autocommit: each statement sees the latest commit. It runs on the
-        # event loop's thread; WAL readers never wait for writers, and a short busy timeout
-        # covers the rare moment SQLite itself needs (a reader recovering the WAL index).
-        self._connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None,
-                                           timeout=0.05, check_same_thread=False)
+        # Autocommit, so each statement sees the latest commit, and query_only: it never writes.
+        # (Not mode=ro: a read-only connection cannot create the WAL index if it is missing.)
+        # It runs on the event loop's thread; WAL readers never wait for writers, and a short
+        # busy timeout covers the rare moment SQLite itself needs (a reader recovering the index).
+        self._connection = sqlite3.connect(path, isolation_level=None, timeout=0.05, check_same_thread=False)
+        self._connection.execute("PRAGMA query_only = ON")
         self._forget = forget
         self._version = self._data_version()
         self._last_id = self._connection.execute("SELECT COALESCE(MAX(id), 0) FROM feed_changes").fetchone()[0]
