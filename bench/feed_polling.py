@@ -8,7 +8,7 @@ real row) and a feed token, then for 1 and 2 processes:
 - starts that many real `muffin-feed serve` processes (the CLI, a TOML file,
   no background sync) and as many bare aiohttp processes whose only handler
   returns the same bytes in the same encoding (`--encoding`: gzip, as calendar
-  apps ask for, or identity);
+  apps ask for, or identity), a copy per student URL;
 - runs a load generator in its own process (aiohttp client, `--concurrency`
   keep-alive connections spread over the processes) against both, first every
   student's URL once (the cold pass: each process reads and caches the feeds
@@ -159,15 +159,26 @@ def run_loadgen(urls_file: Path, requests: int, concurrency: int, encoding: str)
 
 
 def run_bare(port: int, body_file: str, encoding: str) -> None:
-    """Answers every GET with the bytes the feed route sends for this encoding, and nothing else."""
+    """Answers every GET with the bytes the feed route sends for this encoding, and nothing else.
+
+    Each URL gets its own copy of the bytes, made on its first GET, as each
+    student has their own feed in the feed server: both servers then send
+    from as much memory. (One buffer for every URL stays in the CPU's cache,
+    which flatters the bare server whenever other work shares that cache.)
+    """
     body = Path(body_file).read_bytes()
     headers = {"Content-Type": "text/calendar; charset=utf-8"}
     if encoding == "gzip":
         body = gzip.compress(body, compresslevel=6, mtime=0)
         headers["Content-Encoding"] = "gzip"
+    copies: dict[str, bytes] = {}
 
     async def handler(request: web.Request) -> web.Response:
-        return web.Response(body=body, headers=headers)
+        token = request.match_info["token"]
+        own = copies.get(token)
+        if own is None:
+            own = copies[token] = bytes(bytearray(body))
+        return web.Response(body=own, headers=headers)
 
     app = web.Application()
     app.router.add_get(r"/feeds/{token}.ics", handler)
