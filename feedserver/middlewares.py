@@ -86,7 +86,7 @@ async def settle_feed_changes(request: web.Request, handler: Handler) -> web.Str
     try:
         return await handler(request)
     finally:
-        if request.method not in _SAFE_METHODS and feed_cache_key in request.app:
+        if request.method not in _SAFE_METHODS:
             await request.app[feed_cache_key].settle()
 
 

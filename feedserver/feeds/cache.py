@@ -36,6 +36,7 @@ from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker
 
 from ..secure import token_hash
+from ..store.db import hold_connection, release_held
 from ..store.feed_changes import FeedChanges, watch_feed_changes
 from ..store.models import FeedToken, RenderedFeed
 from .publish import rerender
@@ -334,16 +335,9 @@ class _TokenLookups:
 
     async def _driver_connection(self) -> Any:
         if self._driver is None:
-            self._connection = await self._engine.connect()
-            raw = await self._connection.get_raw_connection()
-            self._driver = raw.driver_connection
+            self._connection, self._driver = await hold_connection(self._engine)
         return self._driver
 
     async def _drop_connection(self) -> None:
         connection, self._connection, self._driver = self._connection, None, None
-        if connection is not None:
-            try:
-                await connection.invalidate()
-                await connection.close()
-            except Exception:  # noqa: BLE001, S110 (already broken; nothing more to release)
-                pass
+        await release_held(connection)

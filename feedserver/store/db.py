@@ -8,15 +8,23 @@ timeout, and real transactions.
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    async_sessionmaker,
+    create_async_engine,
+)
 
-__all__ = ["async_url", "create_engine", "migrate", "make_sessionmaker", "MIGRATIONS_DIR"]
+__all__ = ["async_url", "create_engine", "hold_connection", "migrate", "make_sessionmaker", "release_held",
+           "MIGRATIONS_DIR"]
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
@@ -83,3 +91,27 @@ async def migrate(engine: AsyncEngine, revision: str = "head") -> None:
             # Serialise concurrent starts: only one process runs DDL at a time.
             await connection.exec_driver_sql("SELECT pg_advisory_xact_lock(7262010)")
         await connection.run_sync(_upgrade)
+
+
+async def hold_connection(engine: AsyncEngine) -> tuple[AsyncConnection, Any]:
+    """A connection kept for one long-lived job (feed lookups, LISTEN), and its driver's own connection.
+
+    The driver connection (aiosqlite or asyncpg) is for work SQLAlchemy does
+    not wrap, or wraps at a cost the hot path should not pay.
+    """
+    connection = await engine.connect()
+    try:
+        raw = await connection.get_raw_connection()
+    except BaseException:
+        await release_held(connection)
+        raise
+    return connection, raw.driver_connection
+
+
+async def release_held(connection: AsyncConnection | None) -> None:
+    """Give up a held connection that may already be broken: invalidated, so the pool never reuses it."""
+    if connection is None:
+        return
+    with contextlib.suppress(Exception):  # already broken: nothing more to release
+        await connection.invalidate()
+        await connection.close()

@@ -8,7 +8,7 @@ write (migration 0002); this module hears them:
 
 - SQLite: the triggers append to `feed_changes`. `catch_up()` runs before
   each use of what the process remembers: ``PRAGMA data_version`` on a
-  read-only connection of its own (~4 µs, no thread hop) says whether any
+  query-only connection of its own (~3 µs, no thread hop) says whether any
   other connection committed since, and only then are the new rows read. A
   change committed before a poll arrived is always seen by that poll.
 - PostgreSQL: the triggers NOTIFY channel ``feed_changes`` with the student
@@ -39,6 +39,8 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from .db import hold_connection, release_held
 
 __all__ = ["CHANNEL", "FeedChanges", "watch_feed_changes"]
 
@@ -174,14 +176,12 @@ class _PostgresChanges(FeedChanges):
         await self._drop()
 
     async def _listen(self) -> None:
-        connection = await self._engine.connect()
+        connection, driver = await hold_connection(self._engine)
         try:
-            driver = (await connection.get_raw_connection()).driver_connection
             await driver.add_listener(CHANNEL, self._on_notice)
             driver.add_termination_listener(self._on_terminated)
         except BaseException:
-            await connection.invalidate()
-            await connection.close()
+            await release_held(connection)
             raise
         self._connection, self._driver = connection, driver
         if not await self._probe():
@@ -238,7 +238,4 @@ class _PostgresChanges(FeedChanges):
     async def _drop(self) -> None:
         self.live = False
         connection, self._connection, self._driver = self._connection, None, None
-        if connection is not None:
-            with contextlib.suppress(Exception):
-                await connection.invalidate()
-                await connection.close()
+        await release_held(connection)
