@@ -9,6 +9,7 @@ timeout, and real transactions.
 from __future__ import annotations
 
 import contextlib
+import time
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,8 @@ __all__ = ["async_url", "create_engine", "hold_connection", "migrate", "make_ses
            "MIGRATIONS_DIR"]
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+#: Waits between tries to switch a new SQLite file to WAL while another process does (~1 s in all).
+WAL_SWITCH_PAUSES = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5)
 
 
 def async_url(database: str) -> URL:
@@ -55,7 +58,7 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
     def _on_connect(dbapi_connection, _record):  # type: ignore[no-untyped-def]
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
+        _use_wal(cursor, engine.dialect.dbapi.OperationalError)
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA synchronous=NORMAL")
@@ -66,6 +69,25 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         # IMMEDIATE takes the write lock up front, so two writers queue on
         # busy_timeout instead of failing with "database is locked" on upgrade.
         conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _use_wal(cursor: Any, locked: type[Exception]) -> None:
+    """Put the database file in WAL mode (it stays so), once, whoever gets there first.
+
+    Processes that open a new file together all try; SQLite answers the
+    losers "database is locked" at once, without the busy timeout, so they
+    look again shortly and find WAL set by the winner.
+    """
+    for pause in WAL_SWITCH_PAUSES:
+        cursor.execute("PRAGMA journal_mode")
+        if cursor.fetchone()[0] in ("wal", "memory"):  # an in-memory database keeps no journal file
+            return
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except locked:
+            time.sleep(pause)  # blocks the loop, but only while a new file is being set up
+    cursor.execute("PRAGMA journal_mode=WAL")  # the last try raises what SQLite says
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker:
