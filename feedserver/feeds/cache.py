@@ -30,6 +30,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from email.utils import format_datetime
+from functools import cached_property
 from typing import Any, NamedTuple
 
 from sqlalchemy import and_, select
@@ -78,12 +79,12 @@ class CachedFeed:
     last_modified_http: str
     """RFC 9110 HTTP-date of `last_modified`, formatted once."""
 
-    @property
+    @cached_property  # made once per feed version, not per poll
     def gzip_etag(self) -> str:
         # A different representation needs a different strong validator (RFC 9110 §8.8.3).
         return self.etag[:-1] + '-gz"'
 
-    @property
+    @cached_property
     def response_etag(self) -> str:
         return self.gzip_etag if self.gzipped else self.etag
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
@@ -103,6 +105,39 @@ async def test_sqlite_keeps_the_last_changes_and_a_reader_left_behind_forgets_ev
         await issue_feed_token(store.db, CIPHER, ada)
         assert changes.catch_up() and heard.students == {ada} and heard.everything == 1  # in step again
     finally:
+        await changes.close()
+
+
+async def test_sqlite_one_check_answers_for_the_rest_of_its_event_loop_turn(store: Store,
+                                                                             other_process: AsyncEngine) -> None:
+    if store.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL hears changes as they are sent, with no check per poll")
+    heard = Heard()
+    changes = await watch_feed_changes(other_process, heard)
+    writer = sqlite3.connect(str(store.engine.url.database))  # another process, writing synchronously
+    try:
+        ada = await upsert_student(store.db, "north", "101", "Ada")
+        async with store.db.begin() as session:
+            session.add(RenderedFeed(student_id=ada, kind="all", body=b"x", etag='"1"'))
+        assert changes.catch_up() and heard.students == {ada}
+        heard.students.clear()
+        await asyncio.sleep(0)  # one turn of the event loop, no waiting
+        assert changes.catch_up() and heard.students == set()  # this turn's check: nothing new
+
+        with writer:
+            writer.execute("UPDATE rendered_feeds SET etag = '\"2\"' WHERE student_id = ?", (ada,))
+        # Committed after this turn's check: a poll handled in this turn was read before the commit.
+        assert changes.catch_up() and heard.students == set()
+        await asyncio.sleep(0)  # one turn of the event loop, no waiting
+        assert changes.catch_up() and heard.students == {ada}
+        heard.students.clear()
+
+        with writer:
+            writer.execute("UPDATE rendered_feeds SET etag = '\"3\"' WHERE student_id = ?", (ada,))
+        await changes.settle()  # after this process's own write: checked again, within the turn
+        assert heard.students == {ada} and heard.everything == 0
+    finally:
+        writer.close()
         await changes.close()
 
 
