@@ -136,8 +136,11 @@ async def test_a_process_killed_mid_sync_loses_nothing(
         serve_processes: Callable[..., ServeProcess], unused_tcp_port_factory: Callable[[], int]) -> None:
     port_a, port_b = unused_tcp_port_factory(), unused_tcp_port_factory()
     config = tmp_path / "muffin.toml"
+    # The victim must still be mid-sync when it is killed, not past its own sync timeout, even on a busy
+    # machine: the timeout leaves seconds between the claim being seen and the kill.
+    timing = {**TIMING, "sync_timeout_seconds": 7.0, "sync_lease_seconds": 8.0}
     env = write_config(config, sandbox, public_url=f"http://127.0.0.1:{port_a}", database=postgres_url,
-                       background_sync=True, **TIMING)
+                       background_sync=True, **timing)
     a = await serve_processes(config, port_a, env).start()
     b = await serve_processes(config, port_b, env).start()
     school, user_id = sandbox_students(sandbox)[0]
@@ -154,7 +157,7 @@ async def test_a_process_killed_mid_sync_loses_nothing(
 
     # Canvas hangs; the student falls due; whichever process claims them dies with the claim held.
     faults = sandbox.schools[school].state.faults
-    faults.update({"slow_seconds": 8.0})
+    faults.update({"slow_seconds": 10.0})
     async with db.begin() as session:
         await session.execute(update(Student).values(next_sync_at=utc_now()))
 
@@ -168,6 +171,7 @@ async def test_a_process_killed_mid_sync_loses_nothing(
     assert owner.split(":")[1] == str(victim.pid)
     victim.kill()
     faults.reset()
+    assert len([r for rs in (await runs_by_student(db)).values() for r in rs]) == 1  # it died before recording one
 
     # Until the lease runs out the student waits, and the old feed stays exactly as it was.
     status, body, etag = await fetch(f"{survivor.url}/feeds/{token}.ics")
