@@ -7,9 +7,9 @@ process keeps two things:
   (`_tokens`), trusted only while `store.feed_changes` hears every change:
   the database's triggers announce each token rotation, deletion and new
   render, and the student's entries are forgotten before the next poll uses
-  them (SQLite: checked on each poll; PostgreSQL: a NOTIFY that arrives
-  within a fraction of a millisecond). When changes cannot be heard, every
-  poll asks the database, as below;
+  them (SQLite: checked before polls, once per event-loop turn; PostgreSQL:
+  a NOTIFY that arrives within a fraction of a millisecond). When changes
+  cannot be heard, every poll asks the database, as below;
 - the bytes clients asked for (plain or gzip), keyed by (student, kind,
   encoding) with the ETag they were made from.
 

@@ -34,7 +34,7 @@ async def elsewhere(other_process: AsyncEngine) -> AsyncIterator[FeedCache]:
 
 
 async def heard(store: Store, cache: FeedCache) -> None:
-    """SQLite is read on each poll, so there is nothing to wait for; PostgreSQL's notice travels first."""
+    """SQLite is read by the next poll (the write's await ended this loop turn); PostgreSQL's notice travels first."""
     if store.engine.dialect.name == "postgresql":
         await cache.settle()
 
