@@ -11,7 +11,7 @@ is checked in `feedserver.config`.
 Adding a key: declare it here, give it a field in the matching dataclass of
 `feedserver.config`, show it in `examples/muffin.toml` (commented out with its
 default, or set, with the default in a comment) and regenerate the docs table
-(`MUFFIN_UPDATE_GOLDEN=1 bash scripts/test.sh tests/test_config_schema.py`).
+(`MUFFIN_UPDATE_GOLDEN=1 .venv/bin/pytest tests/test_config_schema.py`).
 """
 
 from __future__ import annotations

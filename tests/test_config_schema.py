@@ -1,22 +1,35 @@
 """The settings table (feedserver/config_schema.py) against everything that repeats it.
 
 The parser reads its defaults, kinds and limits from the table and says what
-is wrong in the table's words.
+is wrong in the table's words; `examples/muffin.toml` shows every key with
+the declared default; docs/operations.md carries the table as generated text.
+`MUFFIN_UPDATE_GOLDEN=1` rewrites the docs table instead of failing.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import os
+import re
 import subprocess
 import sys
+import tomllib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from feedserver.config import ConfigError, DeveloperKey, Institution, ServerConfig, parse_config
-from feedserver.config_schema import REQUIRED, SECTIONS, SETTINGS, Kind, Setting, setting
+from feedserver.config_schema import REQUIRED, SECTIONS, SETTINGS, Kind, Setting, reference_markdown, setting, \
+    toml_literal
 from tests.conftest import SECRET_KEY
+
+ROOT = Path(__file__).parents[1]
+EXAMPLE = ROOT / "examples" / "muffin.toml"
+OPERATIONS = ROOT / "docs" / "operations.md"
+DOCS_BEGIN = "<!-- settings-table: generated from feedserver/config_schema.py; edit there -->\n"
+DOCS_END = "<!-- /settings-table -->\n"
 
 ENV = {"MUFFIN_SECRET_KEY": SECRET_KEY, "KEY_SECRET": "s3cret", "ADMIN": "t" * 40}
 # One valid table per section; a test changes one key of it. Where each section's problems are reported:
@@ -145,3 +158,99 @@ def test_check_config_prints_the_declared_rule(tmp_path: Path) -> None:
         f"config error: server.background_sync: must be {setting('server', 'background_sync').describe()}",
         f"config error: server.feed_cache_mib: must be {setting('server', 'feed_cache_mib').describe()}",
     ]
+
+
+# examples/muffin.toml shows every key with the declared default
+
+@dataclass(frozen=True)
+class Shown:
+    """One key as the example shows it: set, or commented out (``# key = value``)."""
+
+    section: str
+    name: str
+    value: Any
+    commented: bool
+    text: str
+    """The line(s), comment included."""
+
+
+_HEADER = re.compile(r"^\[\[?([a-z_]+)(?:\.[A-Za-z0-9_-]+)?\]\]?\s*(?:#.*)?$")
+_KEY = re.compile(r"^(#\s*)?([a-z_]+)\s*=\s*")
+
+
+def shown_keys(text: str) -> list[Shown]:
+    """Every key line of a TOML file, commented out or not, with the section it sits in."""
+    lines = text.splitlines()
+    found: list[Shown] = []
+    section = ""
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        index += 1
+        if header := _HEADER.match(line):
+            section = header.group(1)
+            continue
+        key = _KEY.match(line)
+        if not key or not section:
+            continue
+        commented = key.group(1) is not None
+        chunk = [line]
+        while True:  # a value may span lines, e.g. a list
+            body = "\n".join(re.sub(r"^#\s?", "", part) if commented else part for part in chunk)
+            try:
+                value = tomllib.loads(body)[key.group(2)]
+                break
+            except tomllib.TOMLDecodeError:
+                assert index < len(lines), f"cannot read {chunk[0]!r} as TOML"
+                chunk.append(lines[index])
+                index += 1
+        name = key.group(2)
+        declared_section = section if (section, name) in {(s.section, s.name) for s in SETTINGS} else (
+            "keys" if section == "institution" else section)
+        found.append(Shown(declared_section, name, value, commented, "\n".join(chunk)))
+    return found
+
+
+def test_the_example_shows_every_setting_with_its_default() -> None:
+    text = EXAMPLE.read_text(encoding="utf-8")
+    shown = shown_keys(text)
+    declared = {(s.section, s.name): s for s in SETTINGS}
+    assert not [f"{k.section}.{k.name}" for k in shown if (k.section, k.name) not in declared], "undeclared keys"
+    assert {(s.section, s.name) for s in SETTINGS} - {(k.section, k.name) for k in shown} == set(), "keys not shown"
+    for k in shown:
+        s = declared[k.section, k.name]
+        default = literal_default(s)
+        if default in (REQUIRED, None):
+            continue
+        if k.commented:
+            assert k.value == default, f"{k.text!r}: a commented-out key shows its default, {toml_literal(default)}"
+        elif k.value != default:
+            assert f"default {toml_literal(default)}" in k.text, f"{k.text!r}: say 'default {toml_literal(default)}'"
+    # The reader above agrees with TOML about the keys that are set.
+    parsed = tomllib.loads(text)
+    tables = [parsed["server"], *parsed["keys"].values(), *parsed["institution"], *parsed["lti_platform"]]
+    assert sum(len(t) for t in tables) == len([k for k in shown if not k.commented])
+
+
+def test_the_example_reader_sees_commented_lists_and_sections() -> None:
+    shown = shown_keys('[server]\n# proxy_paths = [\n#   "/api/v1/a",\n# ]\nport = 1  # default 8080\n'
+                       '[[institution]]\npkce = true\n# Prose: not = a key line\n')
+    assert [(k.section, k.name, k.value, k.commented) for k in shown] == [
+        ("server", "proxy_paths", ["/api/v1/a"], True), ("server", "port", 1, False), ("keys", "pkce", True, False)]
+
+
+# docs/operations.md carries the generated table
+
+def test_the_docs_table_is_the_generated_one() -> None:
+    text = OPERATIONS.read_text(encoding="utf-8")
+    assert text.count(DOCS_BEGIN) == 1 and text.count(DOCS_END) == 1, "settings-table markers"
+    before, rest = text.split(DOCS_BEGIN)
+    current, after = rest.split(DOCS_END)
+    expected = "\n" + reference_markdown() + "\n"
+    if current != expected and os.environ.get("MUFFIN_UPDATE_GOLDEN"):
+        OPERATIONS.write_text(before + DOCS_BEGIN + expected + DOCS_END + after, encoding="utf-8")
+        current = expected
+    assert current == expected, ("docs/operations.md's settings table is out of date; rewrite it with "
+                                 "MUFFIN_UPDATE_GOLDEN=1 .venv/bin/pytest tests/test_config_schema.py")
+    for s in SETTINGS:
+        assert f"| `{s.name}` |" in current
