@@ -4,6 +4,11 @@
 reported as one line that names the key and the fix, and all problems are
 reported together so an operator fixes a file in one pass. Secrets never live
 in the file: keys ending in ``_env`` name the environment variable to read.
+
+Which keys exist, their kinds, defaults, limits and help are declared once, in
+`feedserver.config_schema`; this module reads a file through that table and
+adds the checks a kind cannot express (https, database schemes, secrets,
+institutions and keys that refer to each other).
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from .config_schema import DEFAULT_PROXY_PATHS, SECTIONS, Kind, section_settings, setting
 from .secure import Secret
 
 __all__ = [
@@ -30,22 +36,6 @@ __all__ = [
     "DEFAULT_PROXY_PATHS",
     "is_loopback_host",
 ]
-
-# Read-only Canvas API paths the same-origin proxy forwards by default.
-# Patterns use Canvas's own ":param" placeholders; see feedserver/api/proxy.py.
-DEFAULT_PROXY_PATHS = (
-    "/api/v1/users/self",
-    "/api/v1/users/self/profile",
-    "/api/v1/users/self/upcoming_events",
-    "/api/v1/users/self/todo",
-    "/api/v1/courses",
-    "/api/v1/courses/:course_id",
-    "/api/v1/courses/:course_id/assignments",
-    "/api/v1/courses/:course_id/assignments/:id",
-    "/api/v1/courses/:course_id/assignments/:assignment_id/submissions/self",
-    "/api/v1/planner/items",
-    "/api/v1/calendar_events",
-)
 
 # Canvas cloud endpoints for LTI 1.3 (lti.md); used when a platform omits them.
 CANVAS_CLOUD_LTI = {
@@ -74,33 +64,31 @@ class ConfigError(Exception):
 
 @dataclass(frozen=True)
 class ServerConfig:
+    """The [server] table: one field per key of `config_schema` (units, defaults and limits are there),
+    except that the ``*_env`` keys arrive as the secrets they name."""
+
     public_url: str
-    host: str = "127.0.0.1"
-    port: int = 8080
-    database: str = "sqlite:///muffin.sqlite3"
-    secret_keys: tuple[Secret, ...] = ()
-    """First key encrypts; the rest still decrypt (rotation)."""
-    allowed_origins: tuple[str, ...] = ()
-    sync_interval_minutes: float = 60.0
-    sync_concurrency_per_school: int = 4
-    allow_private_feed_hosts: bool = False
-    admin_token: Secret | None = None
-    proxy_paths: tuple[str, ...] = DEFAULT_PROXY_PATHS
-    proxy_max_bytes: int = 5_000_000
-    background_sync: bool = True
-    log_format: str = "text"
-    sync_lease_seconds: float = 900.0
-    """How long a claim on a student lasts; a crashed process's students wait this long."""
-    sync_timeout_seconds: float = 600.0
-    """The longest one student's sync may run; must be shorter than the lease."""
-    sync_poll_seconds: float = 30.0
-    """Mean pause between scheduler rounds when nothing more is due (randomised ±50 %)."""
-    sync_jitter: float = 0.1
-    """Fraction of the interval by which each student's next sync is moved at random."""
-    sync_batch_size: int = 50
-    """Students one scheduler round claims; smaller batches spread work across processes."""
-    feed_cache_mib: int = 256
-    """Per-process memory for feed bytes served to calendar apps (about 10 KiB per gzipped feed)."""
+    host: str
+    port: int
+    database: str
+    secret_keys: tuple[Secret, ...]
+    """From ``secret_key_env``. First key encrypts; the rest still decrypt (rotation)."""
+    admin_token: Secret | None
+    """From ``admin_token_env``."""
+    log_format: str
+    background_sync: bool
+    sync_interval_minutes: float
+    sync_concurrency_per_school: int
+    sync_batch_size: int
+    sync_poll_seconds: float
+    sync_jitter: float
+    sync_lease_seconds: float
+    sync_timeout_seconds: float
+    feed_cache_mib: int
+    allow_private_feed_hosts: bool
+    allowed_origins: tuple[str, ...]
+    proxy_paths: tuple[str, ...]
+    proxy_max_bytes: int
 
     @property
     def secure_cookies(self) -> bool:
@@ -114,8 +102,8 @@ class DeveloperKey:
     name: str
     client_id: str
     client_secret: Secret
-    scopes: tuple[str, ...] = ()
-    pkce: bool = False
+    scopes: tuple[str, ...] = setting("keys", "scopes").default
+    pkce: bool = setting("keys", "pkce").default
 
 
 @dataclass(frozen=True)
@@ -124,7 +112,7 @@ class Institution:
     name: str
     canvas_url: str
     key: DeveloperKey
-    time_zone: str = "UTC"
+    time_zone: str = setting("institution", "time_zone").default
 
     @property
     def canvas_host(self) -> str:
@@ -156,19 +144,6 @@ class Config:
         return next((i for i in self.institutions if i.canvas_host == host), None)
 
 
-_SERVER_KEYS = {
-    "public_url", "host", "port", "database", "secret_key_env", "allowed_origins",
-    "sync_interval_minutes", "sync_concurrency_per_school", "allow_private_feed_hosts",
-    "admin_token_env", "proxy_paths", "proxy_max_bytes", "background_sync", "log_format",
-    "sync_lease_seconds", "sync_timeout_seconds", "sync_poll_seconds", "sync_jitter",
-    "sync_batch_size", "feed_cache_mib",
-}
-_KEY_KEYS = {"client_id", "client_secret_env", "scopes", "pkce"}
-_INSTITUTION_KEYS = {"slug", "name", "canvas_url", "key", "time_zone"} | _KEY_KEYS
-_LTI_KEYS = {"issuer", "client_id", "deployment_ids", "institution", "auth_url", "jwks_url"}
-_TOP_KEYS = {"server", "keys", "institution", "lti_platform"}
-
-
 def is_loopback_host(host: str) -> bool:
     host = host.strip("[]").lower()
     if host == "localhost":
@@ -194,18 +169,22 @@ def load_config(path: str | Path, environ: Mapping[str, str]) -> Config:
 def parse_config(raw: Mapping[str, Any], environ: Mapping[str, str], source: str = "<memory>") -> Config:
     """Validate an already-parsed TOML mapping."""
     problems: list[str] = []
-    _unknown(raw, _TOP_KEYS, "", problems)
+    _unknown(raw, set(SECTIONS), "", problems)
     server = _parse_server(raw.get("server", {}), environ, problems)
     keys = {
         name: _parse_key(name, table, environ, f"keys.{name}", problems)
         for name, table in _tables(raw.get("keys", {}), "keys", problems).items()
     }
-    institutions = _parse_institutions(raw.get("institution", []), keys, environ, problems)
-    platforms = _parse_lti(raw.get("lti_platform", []), {i.slug for i in institutions}, problems)
+    institutions, slugs = _parse_institutions(raw.get("institution", []), keys, environ, problems)
+    platforms = _parse_lti(raw.get("lti_platform", []), slugs, problems)
     if problems:
         raise ConfigError(problems)
     assert server is not None
     return Config(server=server, institutions=tuple(institutions), lti_platforms=tuple(platforms), source=source)
+
+
+def _names(*sections: str) -> set[str]:
+    return {s.name for section in sections for s in section_settings(section)}
 
 
 def _unknown(table: Mapping[str, Any], allowed: set[str], prefix: str, problems: list[str]) -> None:
@@ -215,6 +194,28 @@ def _unknown(table: Mapping[str, Any], allowed: set[str], prefix: str, problems:
             problems.append(f"{prefix}{key}: unknown key; remove it or use one of: {known}")
 
 
+def _read(table: Mapping[str, Any], section: str, name: str, where: str, problems: list[str]) -> Any:
+    """The value of a declared key, converted; its default when absent.
+
+    A required key that is absent or empty, or a value the declaration does
+    not allow, adds a problem and reads as None (required) or the default.
+    """
+    declared = setting(section, name)
+    value = table.get(name)
+    if value is None or (declared.required and not value):
+        if declared.required:
+            problems.append(f"{where}.{name}: missing; set it to {declared.help}")
+            return None
+        return declared.default
+    complaint = declared.problem(value)
+    if complaint is not None:
+        problems.append(f"{where}.{name}: {complaint}")
+        return None if declared.required else declared.default
+    if declared.kind is Kind.URL:
+        _check_url(value, f"{where}.{name}", problems)
+    return declared.convert(value)
+
+
 def _tables(value: Any, name: str, problems: list[str]) -> dict[str, Mapping[str, Any]]:
     if not isinstance(value, Mapping) or not all(isinstance(v, Mapping) for v in value.values()):
         problems.append(f"{name}: must be tables like [{name}.NAME]")
@@ -222,19 +223,14 @@ def _tables(value: Any, name: str, problems: list[str]) -> dict[str, Mapping[str
     return dict(value)
 
 
-def _env_secret(table: Mapping[str, Any], key: str, environ: Mapping[str, str], where: str,
-                problems: list[str], required: bool = True) -> Secret | None:
-    var = table.get(key)
+def _env_secret(var: str | None, where: str, environ: Mapping[str, str], problems: list[str],
+                value_hint: str = "...") -> Secret | None:
+    """The secret held by environment variable `var` (None when no variable is named)."""
     if var is None:
-        if required:
-            problems.append(f"{where}.{key}: missing; name the environment variable that holds the secret")
-        return None
-    if not isinstance(var, str) or not var:
-        problems.append(f"{where}.{key}: must be the name of an environment variable")
         return None
     value = environ.get(var, "")
     if not value:
-        problems.append(f"{where}.{key}: environment variable {var} is not set; export {var}=...")
+        problems.append(f"{where}: environment variable {var} is not set; export {var}={value_hint}")
         return None
     return Secret(value)
 
@@ -243,111 +239,47 @@ def _parse_server(table: Any, environ: Mapping[str, str], problems: list[str]) -
     if not isinstance(table, Mapping):
         problems.append("server: must be a table [server]")
         return None
-    _unknown(table, _SERVER_KEYS, "server.", problems)
-    public_url = table.get("public_url")
-    if not public_url:
-        problems.append('server.public_url: missing; set it to the address students use, e.g. "https://muffin.example.edu"')
-        public_url = "http://127.0.0.1:8080"
-    else:
-        _check_url(public_url, "server.public_url", problems)
-    database = table.get("database", "sqlite:///muffin.sqlite3")
-    if not isinstance(database, str) or not database.startswith(("sqlite:///", "postgresql://", "postgres://")):
+    _unknown(table, _names("server"), "server.", problems)
+    values = {s.name: _read(table, "server", s.name, "server", problems) for s in section_settings("server")}
+    database = values["database"]
+    if not database.startswith(("sqlite:///", "postgresql://", "postgres://")):
         problems.append(
             f"server.database: {database!r} is not usable; use sqlite:///path.sqlite3 or postgresql://user@host:5432/db"
         )
-    secret_var = table.get("secret_key_env", "MUFFIN_SECRET_KEY")
+    secret_var = values.pop("secret_key_env")
+    secret = _env_secret(secret_var, "server.secret_key_env", environ, problems, "$(muffin-feed generate-key)")
     secret_keys: tuple[Secret, ...] = ()
-    raw_secret = environ.get(secret_var, "") if isinstance(secret_var, str) else ""
-    if not raw_secret:
-        problems.append(
-            f"server.secret_key_env: environment variable {secret_var} is not set; "
-            f"export {secret_var}=$(muffin-feed generate-key)"
-        )
-    else:
+    if secret is not None:
         # Comma-separated: newest first, older keys kept only to decrypt (rotation).
-        parts = [p.strip() for p in raw_secret.split(",") if p.strip()]
-        if any(len(p) < 32 for p in parts):
+        keys = [k.strip() for k in secret.reveal().split(",") if k.strip()]
+        if any(len(k) < 32 for k in keys):
             problems.append(f"server.secret_key_env: {secret_var} holds a key shorter than 32 characters; "
                             "generate one with `muffin-feed generate-key`")
-        secret_keys = tuple(Secret(p) for p in parts)
-    origins = table.get("allowed_origins", [])
-    if not isinstance(origins, list) or not all(isinstance(o, str) for o in origins):
-        problems.append('server.allowed_origins: must be a list of origins like ["https://app.example.com"]')
-        origins = []
-    for origin in origins:
+        secret_keys = tuple(Secret(k) for k in keys)
+    admin_token = _env_secret(values.pop("admin_token_env"), "server.admin_token_env", environ, problems)
+    for origin in values["allowed_origins"]:
         parts = urlsplit(origin)
         if origin == "*" or parts.scheme not in ("https", "http") or not parts.netloc or parts.path not in ("", "/"):
             problems.append(f"server.allowed_origins: {origin!r} is not an origin; use scheme://host[:port] with no path")
-    admin_token = _env_secret(table, "admin_token_env", environ, "server", problems, required=False)
-    port = table.get("port", 8080)
-    if not isinstance(port, int) or not 0 < port < 65536:
-        problems.append("server.port: must be a whole number from 1 to 65535")
-        port = 8080
-    interval = table.get("sync_interval_minutes", 60.0)
-    if not isinstance(interval, (int, float)) or interval <= 0:
-        problems.append("server.sync_interval_minutes: must be a positive number of minutes")
-        interval = 60.0
-    sync_timing = _sync_timing(table, problems)
-    batch_size = table.get("sync_batch_size", 50)
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-        problems.append("server.sync_batch_size: must be a whole number of students, at least 1")
-        batch_size = 50
-    cache_mib = table.get("feed_cache_mib", 256)
-    if isinstance(cache_mib, bool) or not isinstance(cache_mib, int) or cache_mib < 1:
-        problems.append("server.feed_cache_mib: must be a whole number of MiB, at least 1")
-        cache_mib = 256
-    log_format = table.get("log_format", "text")
-    if log_format not in ("text", "json"):
-        problems.append('server.log_format: use "text" or "json"')
-    proxy_paths = table.get("proxy_paths", list(DEFAULT_PROXY_PATHS))
-    if not isinstance(proxy_paths, list) or not all(isinstance(p, str) and p.startswith("/api/v1/") for p in proxy_paths):
-        problems.append('server.proxy_paths: must be a list of Canvas API paths starting with "/api/v1/"')
-        proxy_paths = list(DEFAULT_PROXY_PATHS)
-    return ServerConfig(
-        public_url=str(public_url).rstrip("/"),
-        host=str(table.get("host", "127.0.0.1")),
-        port=port,
-        database=str(database),
-        secret_keys=secret_keys,
-        allowed_origins=tuple(o.rstrip("/") for o in origins),
-        sync_interval_minutes=float(interval),
-        sync_concurrency_per_school=int(table.get("sync_concurrency_per_school", 4)),
-        allow_private_feed_hosts=bool(table.get("allow_private_feed_hosts", False)),
-        admin_token=admin_token,
-        proxy_paths=tuple(proxy_paths),
-        proxy_max_bytes=int(table.get("proxy_max_bytes", 5_000_000)),
-        background_sync=bool(table.get("background_sync", True)),
-        log_format=str(log_format),
-        sync_batch_size=batch_size,
-        feed_cache_mib=cache_mib,
-        **sync_timing,
-    )
-
-
-def _sync_timing(table: Mapping[str, Any], problems: list[str]) -> dict[str, float]:
-    """The scheduler's lease, timeout, poll pause and jitter; defaults suit production."""
-    defaults = {"sync_lease_seconds": 900.0, "sync_timeout_seconds": 600.0, "sync_poll_seconds": 30.0,
-                "sync_jitter": 0.1}
-    values = dict(defaults)
-    for key, default in defaults.items():
-        value = table.get(key, default)
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 or (
-                value == 0 and key != "sync_jitter"):
-            problems.append(f"server.{key}: must be a positive number" + (" (seconds)" if key != "sync_jitter" else ""))
-        else:
-            values[key] = float(value)
-    if values["sync_jitter"] >= 1:
-        problems.append("server.sync_jitter: must be below 1 (a fraction of sync_interval_minutes, e.g. 0.1)")
+    if not all(p.startswith("/api/v1/") for p in values["proxy_paths"]):
+        problems.append(f"server.proxy_paths: must be {setting('server', 'proxy_paths').describe()}")
+        values["proxy_paths"] = DEFAULT_PROXY_PATHS
     if values["sync_timeout_seconds"] >= values["sync_lease_seconds"]:
         problems.append("server.sync_timeout_seconds: must be shorter than server.sync_lease_seconds, "
                         "or a slow sync could outlive its claim and run twice")
-    return values
+    if values["public_url"] is None:
+        return None
+    return ServerConfig(
+        **(values | {
+            "public_url": values["public_url"].rstrip("/"),
+            "allowed_origins": tuple(o.rstrip("/") for o in values["allowed_origins"]),
+        }),
+        secret_keys=secret_keys,
+        admin_token=admin_token,
+    )
 
 
-def _check_url(url: Any, where: str, problems: list[str]) -> None:
-    if not isinstance(url, str):
-        problems.append(f"{where}: must be a URL string")
-        return
+def _check_url(url: str, where: str, problems: list[str]) -> None:
     parts = urlsplit(url)
     if parts.scheme not in ("https", "http") or not parts.hostname:
         problems.append(f"{where}: {url!r} is not an absolute http(s) URL")
@@ -356,66 +288,65 @@ def _check_url(url: Any, where: str, problems: list[str]) -> None:
 
 
 def _parse_key(name: str, table: Mapping[str, Any], environ: Mapping[str, str], where: str,
-               problems: list[str]) -> DeveloperKey | None:
-    client_id = table.get("client_id")
-    if not client_id or not isinstance(client_id, (str, int)):
-        problems.append(f"{where}.client_id: missing; copy the developer key's Client ID from Canvas")
-    secret = _env_secret(table, "client_secret_env", environ, where, problems)
-    scopes = table.get("scopes", [])
-    if not isinstance(scopes, list) or not all(isinstance(s, str) for s in scopes):
-        problems.append(f'{where}.scopes: must be a list like ["url:GET|/api/v1/courses"]')
-        scopes = []
+               problems: list[str], *, check_unknown: bool = True) -> DeveloperKey | None:
+    if check_unknown:
+        _unknown(table, _names("keys"), f"{where}.", problems)
+    client_id = _read(table, "keys", "client_id", where, problems)
+    secret_var = _read(table, "keys", "client_secret_env", where, problems)
+    secret = _env_secret(secret_var, f"{where}.client_secret_env", environ, problems)
+    scopes = _read(table, "keys", "scopes", where, problems)
+    pkce = _read(table, "keys", "pkce", where, problems)
     if client_id is None or secret is None:
         return None
-    return DeveloperKey(name=name, client_id=str(client_id), client_secret=secret,
-                        scopes=tuple(scopes), pkce=bool(table.get("pkce", False)))
+    return DeveloperKey(name=name, client_id=client_id, client_secret=secret, scopes=scopes, pkce=pkce)
 
 
 def _parse_institutions(items: Any, keys: dict[str, DeveloperKey | None], environ: Mapping[str, str],
-                        problems: list[str]) -> list[Institution]:
+                        problems: list[str]) -> tuple[list[Institution], set[str]]:
+    """The usable institutions, and every slug declared (so a table that refers to a school with
+    problems of its own is not blamed too)."""
     if not isinstance(items, list):
         problems.append("institution: must be an array of tables [[institution]]")
-        return []
+        return [], set()
     result: list[Institution] = []
     seen_slugs: set[str] = set()
     for index, table in enumerate(items):
-        slug = table.get("slug") if isinstance(table, Mapping) else None
-        where = f"institution[{slug or index}]"
+        raw_slug = table.get("slug") if isinstance(table, Mapping) else None
+        where = f"institution[{raw_slug if isinstance(raw_slug, str) and raw_slug else index}]"
         if not isinstance(table, Mapping):
             problems.append(f"{where}: must be a table")
             continue
-        _unknown(table, _INSTITUTION_KEYS, f"{where}.", problems)
-        if not slug or not isinstance(slug, str) or not slug.replace("-", "").isalnum() or slug != slug.lower():
+        _unknown(table, _names("institution", "keys"), f"{where}.", problems)
+        slug = _read(table, "institution", "slug", where, problems)
+        if slug is None:
+            continue
+        if not slug.replace("-", "").isalnum() or slug != slug.lower():
             problems.append(f"{where}.slug: must be lowercase letters, digits and dashes, e.g. \"state-u\"")
             continue
         if slug in seen_slugs:
             problems.append(f"{where}.slug: duplicate slug {slug!r}; every institution needs its own slug")
             continue
         seen_slugs.add(slug)
-        canvas_url = table.get("canvas_url")
-        if not canvas_url:
-            problems.append(f"{where}.canvas_url: missing; the school's Canvas address, e.g. https://canvas.state.edu")
+        canvas_url = _read(table, "institution", "canvas_url", where, problems)
+        if canvas_url is None:
             continue
-        _check_url(canvas_url, f"{where}.canvas_url", problems)
+        key_name = _read(table, "institution", "key", where, problems)
         key: DeveloperKey | None
-        if "key" in table:
-            if set(table) & _KEY_KEYS - {"scopes", "pkce"}:
+        if key_name is not None:
+            if {"client_id", "client_secret_env"} & set(table):
                 problems.append(f"{where}.key: give either key = \"NAME\" or client_id/client_secret_env, not both")
-            key = keys.get(table["key"])
-            if table["key"] not in keys:
-                problems.append(f"{where}.key: no [keys.{table['key']}] table; define it or fix the name")
+            key = keys.get(key_name)
+            if key_name not in keys:
+                problems.append(f"{where}.key: no [keys.{key_name}] table; define it or fix the name")
         else:
-            key = _parse_key(slug, table, environ, where, problems)
+            key = _parse_key(slug, table, environ, where, problems, check_unknown=False)
+        name = _read(table, "institution", "name", where, problems)
+        time_zone = _read(table, "institution", "time_zone", where, problems)
         if key is None:
             continue
-        result.append(Institution(
-            slug=slug,
-            name=str(table.get("name") or slug),
-            canvas_url=str(canvas_url).rstrip("/"),
-            key=key,
-            time_zone=str(table.get("time_zone", "UTC")),
-        ))
-    return result
+        result.append(Institution(slug=slug, name=name or slug, canvas_url=canvas_url.rstrip("/"), key=key,
+                                  time_zone=time_zone))
+    return result, seen_slugs
 
 
 def _parse_lti(items: Any, slugs: set[str], problems: list[str]) -> list[LtiPlatform]:
@@ -425,30 +356,24 @@ def _parse_lti(items: Any, slugs: set[str], problems: list[str]) -> list[LtiPlat
     result = []
     for index, table in enumerate(items):
         where = f"lti_platform[{index}]"
-        _unknown(table, _LTI_KEYS, f"{where}.", problems)
-        issuer = table.get("issuer")
-        if not issuer:
-            problems.append(f"{where}.issuer: missing, e.g. \"https://canvas.instructure.com\"")
+        _unknown(table, _names("lti_platform"), f"{where}.", problems)
+        issuer = _read(table, "lti_platform", "issuer", where, problems)
+        if issuer is None:
             continue
         defaults = CANVAS_CLOUD_LTI.get(issuer, (None, None))
-        auth_url = table.get("auth_url", defaults[0])
-        jwks_url = table.get("jwks_url", defaults[1])
+        auth_url = _read(table, "lti_platform", "auth_url", where, problems) or defaults[0]
+        jwks_url = _read(table, "lti_platform", "jwks_url", where, problems) or defaults[1]
         for key, value in (("auth_url", auth_url), ("jwks_url", jwks_url)):
             if not value:
                 problems.append(f"{where}.{key}: missing; required for issuers other than Canvas cloud")
-            else:
-                _check_url(value, f"{where}.{key}", problems)
-        deployments = table.get("deployment_ids", [])
-        if not isinstance(deployments, list) or not deployments:
-            problems.append(f"{where}.deployment_ids: list the deployment ids Canvas shows for this install")
-        institution = table.get("institution")
-        if institution not in slugs:
+        deployments = _read(table, "lti_platform", "deployment_ids", where, problems)
+        institution = _read(table, "lti_platform", "institution", where, problems)
+        if institution is not None and institution not in slugs:
             problems.append(f"{where}.institution: {institution!r} is not a configured institution slug")
-        if not table.get("client_id"):
-            problems.append(f"{where}.client_id: missing; the LTI developer key's Client ID")
+        client_id = _read(table, "lti_platform", "client_id", where, problems)
+        if client_id is None:
             continue
         if auth_url and jwks_url and deployments:
-            result.append(LtiPlatform(issuer=issuer, client_id=str(table["client_id"]),
-                                      deployment_ids=tuple(str(d) for d in deployments),
+            result.append(LtiPlatform(issuer=issuer, client_id=client_id, deployment_ids=deployments,
                                       institution=str(institution), auth_url=auth_url, jwks_url=jwks_url))
     return result
