@@ -545,61 +545,47 @@ def async_url(database_url: str) -> str:
     raise InputError(f"unsupported database {scheme!r}: use sqlite:/// or postgresql://")
 
 
-def _tables():
+# The columns read from each of the server's tables.  The tables themselves
+# are reflected from the database (``MetaData.reflect``), not declared here:
+# the feed server's migrations (feedserver/store/models.py) own the schema,
+# this package may not import the server, and a copy of the definitions
+# would drift from the database it reads.  Reflection also reads an older or
+# newer schema as long as these columns are there.
+_STORE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "institutions": ("id", "slug", "name"),
+    "students": ("id", "institution_id", "canvas_user_id", "time_zone"),
+    "courses": ("id", "student_id", "canvas_course_id", "name", "course_code"),
+    "assignments": (
+        "id", "student_id", "course_id", "canvas_assignment_id", "title", "kind", "unlock_at", "due_at",
+        "points_possible", "published", "submission_state", "submitted_at",
+    ),
+}
+
+
+def _reflect_tables(sync_conn: Any) -> dict[str, Any]:
+    """The server's tables as the database has them; InputError names what is missing."""
     import sqlalchemy as sa
 
+    present = set(sa.inspect(sync_conn).get_table_names())
+    absent = sorted(set(_STORE_COLUMNS) - present)
+    if absent:
+        raise InputError(f"not a Homework Muffin database: no table {', '.join(absent)}")
     md = sa.MetaData()
-    students = sa.Table(
-        "students", md,
-        sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("institution_id", sa.Integer),
-        sa.Column("canvas_user_id", sa.String),
-        sa.Column("time_zone", sa.String),
-    )
-    institutions = sa.Table(
-        "institutions", md,
-        sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("slug", sa.String),
-        sa.Column("name", sa.String),
-    )
-    courses = sa.Table(
-        "courses", md,
-        sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("student_id", sa.Integer),
-        sa.Column("canvas_course_id", sa.String),
-        sa.Column("name", sa.String),
-        sa.Column("course_code", sa.String),
-    )
-    assignments = sa.Table(
-        "assignments", md,
-        sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("student_id", sa.Integer),
-        sa.Column("course_id", sa.Integer),
-        sa.Column("canvas_assignment_id", sa.String),
-        sa.Column("title", sa.String),
-        sa.Column("kind", sa.String),
-        sa.Column("unlock_at", sa.DateTime(timezone=True)),
-        sa.Column("due_at", sa.DateTime(timezone=True)),
-        sa.Column("points_possible", sa.Float),
-        sa.Column("published", sa.Boolean),
-        sa.Column("submission_state", sa.String),
-        sa.Column("submitted_at", sa.DateTime(timezone=True)),
-    )
-    return students, institutions, courses, assignments
+    md.reflect(sync_conn, only=list(_STORE_COLUMNS))
+    for name, columns in _STORE_COLUMNS.items():
+        lacking = [c for c in columns if c not in md.tables[name].c]
+        if lacking:
+            raise InputError(f"table {name} of this database has no column {', '.join(lacking)}")
+    return dict(md.tables)
 
 
-async def from_store_async(
-    database_url: str,
-    pseudonymize: bool = True,
-    *,
-    salt: str | bytes | None = None,
-) -> pd.DataFrame:
-    """Coroutine version of :func:`from_store`, for callers already in an event loop."""
+def _store_query(tables: dict[str, Any]) -> Any:
+    """One row per assignment with its student, course and institution."""
     import sqlalchemy as sa
-    from sqlalchemy.ext.asyncio import create_async_engine
 
-    students, institutions, courses, assignments = _tables()
-    query = (
+    institutions, students = tables["institutions"], tables["students"]
+    courses, assignments = tables["courses"], tables["assignments"]
+    return (
         sa.select(
             institutions.c.slug,
             students.c.canvas_user_id,
@@ -624,10 +610,22 @@ async def from_store_async(
         )
         .order_by(assignments.c.student_id, assignments.c.due_at, assignments.c.id)
     )
+
+
+async def from_store_async(
+    database_url: str,
+    pseudonymize: bool = True,
+    *,
+    salt: str | bytes | None = None,
+) -> pd.DataFrame:
+    """Coroutine version of :func:`from_store`, for callers already in an event loop."""
+    from sqlalchemy.ext.asyncio import create_async_engine
+
     engine = create_async_engine(async_url(database_url))
     try:
         async with engine.connect() as conn:
-            rows = (await conn.execute(query)).mappings().all()
+            tables = await conn.run_sync(_reflect_tables)
+            rows = (await conn.execute(_store_query(tables))).mappings().all()
     finally:
         await engine.dispose()
     key = resolve_salt(salt) if pseudonymize else b""
@@ -698,8 +696,17 @@ def from_store(database_url: str, pseudonymize: bool = True, *, salt: str | byte
         ``students.time_zone``.  Unpublished assignments are listed in
         ``attrs["skipped"]``.
 
+    Raises
+    ------
+    InputError
+        If the database lacks one of the tables or columns read, or holds a
+        ``submission_state`` outside
+        :data:`~muffin_analytics.canvas_rules.SUBMISSION_STATES`.
+
     Notes
     -----
+    The tables are reflected from the database, so any schema the server's
+    migrations produced is read, with no copy of its definitions here.
     Safe to call from a running event loop (a notebook): the query then runs
     on a worker thread.  Inside async code prefer :func:`from_store_async`.
     """
