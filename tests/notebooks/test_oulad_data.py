@@ -4,25 +4,17 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import importlib.util
 import io
 import lzma
 from pathlib import Path
 
 import pytest
 
+from tests.scripts import load_script
+
 REPO = Path(__file__).resolve().parents[2]
 DATA = REPO / "notebooks" / "data" / "oulad"
-
-
-def load_generator():
-    spec = importlib.util.spec_from_file_location("make_oulad_subset", REPO / "scripts" / "make_oulad_subset.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-GENERATOR = load_generator()
+GENERATOR = load_script("make_oulad_subset")
 SHIPPED = GENERATOR.read_sums(DATA / "SHA256SUMS")
 ORIGINAL = GENERATOR.read_sums(DATA / "SHA256SUMS.original")
 
