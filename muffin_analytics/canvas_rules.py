@@ -39,13 +39,14 @@ order     Canvas says                                        state
   clears ``late`` and ``missing`` for them (``Submission::Tardiness``
   ``late?`` / ``missing?`` both return false when excused).
 - ``missing`` before a submission time and before ``graded``: Canvas's
-  ``missing?`` is already false for work handed in on its own clock, so it is
-  only true next to a ``submitted_at`` when the teacher set
-  ``late_policy_status`` to ``missing`` ("teacher said it's missing, 'nuff
-  said", the ``missing`` scope), and next to ``graded`` when the course's
-  missing-submission policy scored the missing work (``score_missing`` sets
-  ``workflow_state`` to ``graded`` and the work stays missing).  In both
-  cases Canvas shows the student "Missing".
+  ``missing?`` already returns false for handed-in work, and for work a
+  grader graded, unless the teacher set ``late_policy_status`` to
+  ``missing`` ("teacher said it's missing, 'nuff said", the ``missing``
+  scope): then it is true whatever else the submission holds.  The
+  missing-submission policy also scores missing work and sets its
+  ``workflow_state`` to ``graded`` (``score_missing``) without handing it
+  in.  So when Canvas says ``missing`` next to a submission time or a grade,
+  it means it, and it shows the student "Missing".
 - ``graded`` before ``late``: graded late work is done, and the feed says so.
 
 A state always says whether the work is handed in (:data:`HANDED_IN`):
