@@ -8,7 +8,10 @@ framework and needs no server.
 Modules (one topic each):
 
 * :mod:`~muffin_analytics.schema` — the assignments table and its checks;
+* :mod:`~muffin_analytics.canvas_rules` — what Canvas's answers mean (submission
+  states, feed UIDs, quiz and discussion markers), shared with the feed server;
 * :mod:`~muffin_analytics.load` — ICS feeds, Canvas JSON, the server database;
+* :mod:`~muffin_analytics.datasets` — a sample semester shipped with the package;
 * :mod:`~muffin_analytics.privacy` — salted pseudonyms;
 * :mod:`~muffin_analytics.rates`, :mod:`~muffin_analytics.effort` — hours per assignment;
 * :mod:`~muffin_analytics.days`, :mod:`~muffin_analytics.capacity` — local days, free hours;
@@ -36,8 +39,10 @@ __all__ = [
     "SchemaError",
     "InputError",
     "PlanError",
+    "canvas_rules",
     "capacity",
     "crunch",
+    "datasets",
     "days",
     "density",
     "effort",
@@ -54,7 +59,7 @@ __all__ = [
 
 __version__ = "0.1.0"
 
-_SUBMODULES = {"capacity", "crunch", "days", "density", "effort", "load", "plan", "plot", "privacy", "rates", "reference", "schema", "suggest", "synth"}
+_SUBMODULES = {"canvas_rules", "capacity", "crunch", "datasets", "days", "density", "effort", "load", "plan", "plot", "privacy", "rates", "reference", "schema", "suggest", "synth"}
 
 
 def __getattr__(name: str) -> Any:

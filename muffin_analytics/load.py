@@ -3,7 +3,9 @@
 All three return the table of :mod:`muffin_analytics.schema`, with
 ``est_hours`` left ``NaN`` (run :func:`muffin_analytics.effort.estimate`).
 ``kind`` is classified from the title (and Canvas submission types) when the
-source does not say.
+source does not say.  What Canvas's answers mean (submission states, feed
+UIDs, quiz and discussion markers) is read with
+:mod:`muffin_analytics.canvas_rules`, the rules the feed server uses too.
 
 **Nothing is skipped silently.**  Items that are not assignments (Canvas
 calendar events, our suggested work sessions ``hm-session-*``, announcements,
@@ -35,6 +37,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .canvas_rules import (
+    CALENDAR_EVENT_UID_PREFIX,
+    HANDED_IN,
+    PLANNER_ASSIGNMENT_TYPES,
+    assignment_id_of,
+    is_override_uid,
+    planner_submission_state,
+    split_summary,
+    submission_state,
+    submission_types,
+)
 from .effort import classify_kinds
 from .errors import InputError
 from .privacy import pseudonym, resolve_salt
@@ -53,9 +66,6 @@ __all__ = [
 
 SKIPPED_COLUMNS = ("ref", "title", "code", "reason")
 """Columns of ``attrs["skipped"]``."""
-
-_SUBMITTED_STATES = {"submitted": True, "graded": True, "late": True, "pending_review": True, "complete": True,
-                     "missing": False, "unsubmitted": False, "unknown": None}
 
 
 @dataclasses.dataclass
@@ -112,15 +122,12 @@ def _finish(records: list[dict[str, Any]], skipped: list[tuple[str, str, str, st
 # ICS
 # --------------------------------------------------------------------------
 
-_CANVAS_SUMMARY = re.compile(r"^(?P<title>.*\S)\s*\[(?P<course>[^\[\]]+)\]\s*$")
 _PREFIX_SUMMARY = re.compile(r"^(?P<course>[A-Z]{2,6}[ -]?\d{2,4}[A-Z]?(?:[ -][A-Z0-9]{1,4})?):\s+(?P<title>.+)$")
 _ID_IN_TEXT = (
     re.compile(r"#assignment_(\d+)"),
     re.compile(r"assignment[-_](\d+)"),
     re.compile(r"(?:^|[-_.:/])a(\d+)(?:@|$)"),
 )
-_CANVAS_ASSIGNMENT = re.compile(r"^event-assignment-(\d+)$")
-_CANVAS_OVERRIDE = re.compile(r"^event-assignment-override-(\d+)$")
 
 
 def _xtext(value: Any) -> str | None:
@@ -178,10 +185,11 @@ def _assignment_id(uid: str, url: str | None, explicit: str | None) -> int | Non
             return int(explicit.strip())
         except ValueError:
             raise InputError(f"X-MUFFIN-ASSIGNMENT-ID must be an integer, got {explicit!r}") from None
-    m = _CANVAS_ASSIGNMENT.match(uid)
-    if m:
-        return int(m.group(1))
-    texts = [url] if _CANVAS_OVERRIDE.match(uid) else [uid, url]
+    canvas_id = assignment_id_of(uid, url)
+    if canvas_id is not None:
+        return int(canvas_id)
+    # Other producers: look for an id in UID and URL; an override UID holds the override's id, not one.
+    texts = [url] if is_override_uid(uid) else [uid, url]
     for text in texts:
         if not text:
             continue
@@ -286,7 +294,7 @@ def read_ics(source: str | bytes | Path, *, student: str | None = None, tz: str 
             url = _xtext(ev.get("URL"))
             aid = _assignment_id(uid, url, _xtext(ev.get("X-MUFFIN-ASSIGNMENT-ID")))
             if aid is None:
-                reason = "Canvas calendar event, not an assignment" if uid.startswith("event-calendar-event-") else "no assignment id in UID, URL or X-MUFFIN-ASSIGNMENT-ID"
+                reason = "Canvas calendar event, not an assignment" if uid.startswith(CALENDAR_EVENT_UID_PREFIX) else "no assignment id in UID, URL or X-MUFFIN-ASSIGNMENT-ID"
                 skipped.append((uid, summary, "not_assignment", reason))
                 continue
             start_prop, end_prop = ev.get("DTSTART"), ev.get("DTEND")
@@ -300,10 +308,10 @@ def read_ics(source: str | bytes | Path, *, student: str | None = None, tz: str 
                 if end_utc > start_utc:
                     due = end_utc
             title, course = summary, _xtext(ev.get("X-MUFFIN-COURSE"))
-            m = _CANVAS_SUMMARY.match(summary)
-            if m:
-                title = m.group("title")
-                course = course or m.group("course").strip()
+            canvas_title, canvas_code = split_summary(summary, override=is_override_uid(uid))
+            if canvas_code:
+                title = canvas_title
+                course = course or canvas_code
             cats = _categories(ev.get("CATEGORIES"))
             if not course and cats:
                 course = cats[0]
@@ -369,9 +377,6 @@ def from_ics(source: str | bytes | Path, *, student: str | None = None, tz: str 
 # Canvas API JSON
 # --------------------------------------------------------------------------
 
-_PLANNER_ASSIGNMENT_TYPES = {"assignment": None, "quiz": "quiz", "discussion_topic": "discussion", "sub_assignment": None}
-
-
 def _course_index(courses: Any) -> dict[int, dict[str, Any]]:
     if courses is None:
         return {}
@@ -384,31 +389,6 @@ def _course_index(courses: Any) -> dict[int, dict[str, Any]]:
         if "id" in c and c["id"] is not None:
             out[int(c["id"])] = dict(c)
     return out
-
-
-def _submitted_from_submission(sub: Any) -> tuple[bool | None, str | None, Any]:
-    if not isinstance(sub, Mapping):
-        return None, None, None
-    state = sub.get("workflow_state")
-    if sub.get("excused"):
-        return True, "graded", sub.get("submitted_at")
-    if sub.get("missing"):
-        return False, "missing", None
-    if sub.get("submitted_at") or state in ("submitted", "graded", "pending_review"):
-        return True, ("late" if sub.get("late") else (state if state in ("submitted", "graded") else "submitted")), sub.get("submitted_at")
-    if state == "unsubmitted":
-        return False, "unsubmitted", None
-    return None, "unknown", None
-
-
-def _submitted_from_planner(subs: Any) -> tuple[bool | None, str | None]:
-    if not isinstance(subs, Mapping):
-        return None, "unknown"
-    if subs.get("excused") or subs.get("submitted") or subs.get("graded"):
-        return True, "late" if subs.get("late") else ("graded" if subs.get("graded") else "submitted")
-    if subs.get("missing"):
-        return False, "missing"
-    return False, "unsubmitted"
 
 
 def from_canvas(
@@ -438,9 +418,14 @@ def from_canvas(
     Returns
     -------
     pandas.DataFrame
+        ``submission_state`` follows
+        :func:`muffin_analytics.canvas_rules.submission_state` (planner items:
+        :func:`~muffin_analytics.canvas_rules.planner_submission_state`);
         ``submitted`` is ``<NA>`` when Canvas sent no submission (assignments
-        fetched without ``include[]=submission``).  ``attrs["skipped"]`` lists
-        unpublished assignments and non-assignment planner items.
+        fetched without ``include[]=submission``).  ``kind`` comes from the
+        title first, then the submission types Canvas's quiz and discussion
+        markers imply.  ``attrs["skipped"]`` lists unpublished assignments
+        and non-assignment planner items.
 
     Examples
     --------
@@ -474,27 +459,28 @@ def from_canvas(
             plannable = item.get("plannable") or {}
             title = plannable.get("title") or plannable.get("name") or ""
             ref = f"{ptype}:{item.get('plannable_id')}"
-            if ptype not in _PLANNER_ASSIGNMENT_TYPES:
+            if ptype not in PLANNER_ASSIGNMENT_TYPES:
                 skipped.append((ref, str(title), "not_assignment", f"planner item of type {ptype!r}, not an assignment"))
                 continue
             aid = plannable.get("assignment_id") or item.get("plannable_id")
             if aid is None:
                 skipped.append((ref, str(title), "not_assignment", "planner item without an id"))
                 continue
-            submitted, state = _submitted_from_planner(item.get("submissions"))
+            state = planner_submission_state(item.get("submissions"))
             records.append(
                 {
                     "student": student,
                     "course": course_label,
                     "assignment_id": int(aid),
                     "title": title,
-                    "kind": _PLANNER_ASSIGNMENT_TYPES[ptype],
+                    "kind": None,
                     "unlock_at": plannable.get("unlock_at"),
                     "due_at": plannable.get("due_at") or item.get("plannable_date"),
                     "points": plannable.get("points_possible"),
-                    "submitted": submitted,
+                    "submitted": HANDED_IN[state],
                     "submission_state": state,
                     "tz": zone,
+                    "submission_types": ",".join(PLANNER_ASSIGNMENT_TYPES[ptype]),
                 }
             )
             continue
@@ -504,29 +490,25 @@ def from_canvas(
         if item.get("published") is False or item.get("workflow_state") == "unpublished":
             skipped.append((str(item["id"]), str(title), "unpublished", "assignment not published"))
             continue
-        types = item.get("submission_types") or []
-        if isinstance(types, str):
-            types = [types]
-        submitted, state, submitted_at = _submitted_from_submission(item.get("submission"))
-        kind = None
-        if item.get("is_quiz_assignment") or item.get("quiz_id") is not None:
-            kind = "quiz"
+        submission = item.get("submission")
+        # Fetched without include[]=submission, an assignment has no submission: unknown, not unsubmitted.
+        state = submission_state(submission, requested=False)
         records.append(
             {
                 "student": student,
                 "course": course_label,
                 "assignment_id": int(item["id"]),
                 "title": title,
-                "kind": kind,
+                "kind": None,
                 "unlock_at": item.get("unlock_at"),
                 "due_at": item.get("due_at"),
                 "points": item.get("points_possible"),
-                "submitted": submitted,
+                "submitted": HANDED_IN[state],
                 "submission_state": state,
-                "submitted_at": submitted_at,
+                "submitted_at": submission.get("submitted_at") if isinstance(submission, Mapping) else None,
                 "tz": zone,
                 "description": item.get("description"),
-                "submission_types": ",".join(str(t) for t in types),
+                "submission_types": ",".join(submission_types(item)),
             }
         )
     for r in records:
@@ -563,61 +545,47 @@ def async_url(database_url: str) -> str:
     raise InputError(f"unsupported database {scheme!r}: use sqlite:/// or postgresql://")
 
 
-def _tables():
+# The columns read from each of the server's tables.  The tables themselves
+# are reflected from the database (``MetaData.reflect``), not declared here:
+# the feed server's migrations (feedserver/store/models.py) own the schema,
+# this package may not import the server, and a copy of the definitions
+# would drift from the database it reads.  Reflection also reads an older or
+# newer schema as long as these columns are there.
+_STORE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "institutions": ("id", "slug", "name"),
+    "students": ("id", "institution_id", "canvas_user_id", "time_zone"),
+    "courses": ("id", "student_id", "canvas_course_id", "name", "course_code"),
+    "assignments": (
+        "id", "student_id", "course_id", "canvas_assignment_id", "title", "kind", "unlock_at", "due_at",
+        "points_possible", "published", "submission_state", "submitted_at",
+    ),
+}
+
+
+def _reflect_tables(sync_conn: Any) -> dict[str, Any]:
+    """The server's tables as the database has them; InputError names what is missing."""
     import sqlalchemy as sa
 
+    present = set(sa.inspect(sync_conn).get_table_names())
+    absent = sorted(set(_STORE_COLUMNS) - present)
+    if absent:
+        raise InputError(f"not a Homework Muffin database: no table {', '.join(absent)}")
     md = sa.MetaData()
-    students = sa.Table(
-        "students", md,
-        sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("institution_id", sa.Integer),
-        sa.Column("canvas_user_id", sa.String),
-        sa.Column("time_zone", sa.String),
-    )
-    institutions = sa.Table(
-        "institutions", md,
-        sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("slug", sa.String),
-        sa.Column("name", sa.String),
-    )
-    courses = sa.Table(
-        "courses", md,
-        sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("student_id", sa.Integer),
-        sa.Column("canvas_course_id", sa.String),
-        sa.Column("name", sa.String),
-        sa.Column("course_code", sa.String),
-    )
-    assignments = sa.Table(
-        "assignments", md,
-        sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("student_id", sa.Integer),
-        sa.Column("course_id", sa.Integer),
-        sa.Column("canvas_assignment_id", sa.String),
-        sa.Column("title", sa.String),
-        sa.Column("kind", sa.String),
-        sa.Column("unlock_at", sa.DateTime(timezone=True)),
-        sa.Column("due_at", sa.DateTime(timezone=True)),
-        sa.Column("points_possible", sa.Float),
-        sa.Column("published", sa.Boolean),
-        sa.Column("submission_state", sa.String),
-        sa.Column("submitted_at", sa.DateTime(timezone=True)),
-    )
-    return students, institutions, courses, assignments
+    md.reflect(sync_conn, only=list(_STORE_COLUMNS))
+    for name, columns in _STORE_COLUMNS.items():
+        lacking = [c for c in columns if c not in md.tables[name].c]
+        if lacking:
+            raise InputError(f"table {name} of this database has no column {', '.join(lacking)}")
+    return dict(md.tables)
 
 
-async def from_store_async(
-    database_url: str,
-    pseudonymize: bool = True,
-    *,
-    salt: str | bytes | None = None,
-) -> pd.DataFrame:
-    """Coroutine version of :func:`from_store`, for callers already in an event loop."""
+def _store_query(tables: dict[str, Any]) -> Any:
+    """One row per assignment with its student, course and institution."""
     import sqlalchemy as sa
-    from sqlalchemy.ext.asyncio import create_async_engine
 
-    students, institutions, courses, assignments = _tables()
-    query = (
+    institutions, students = tables["institutions"], tables["students"]
+    courses, assignments = tables["courses"], tables["assignments"]
+    return (
         sa.select(
             institutions.c.slug,
             students.c.canvas_user_id,
@@ -642,10 +610,22 @@ async def from_store_async(
         )
         .order_by(assignments.c.student_id, assignments.c.due_at, assignments.c.id)
     )
+
+
+async def from_store_async(
+    database_url: str,
+    pseudonymize: bool = True,
+    *,
+    salt: str | bytes | None = None,
+) -> pd.DataFrame:
+    """Coroutine version of :func:`from_store`, for callers already in an event loop."""
+    from sqlalchemy.ext.asyncio import create_async_engine
+
     engine = create_async_engine(async_url(database_url))
     try:
         async with engine.connect() as conn:
-            rows = (await conn.execute(query)).mappings().all()
+            tables = await conn.run_sync(_reflect_tables)
+            rows = (await conn.execute(_store_query(tables))).mappings().all()
     finally:
         await engine.dispose()
     key = resolve_salt(salt) if pseudonymize else b""
@@ -660,7 +640,7 @@ async def from_store_async(
             skipped.append((str(row["canvas_assignment_id"]), str(row["title"] or ""), "unpublished", "assignment not published"))
             continue
         state = (row["submission_state"] or "unknown").lower()
-        if state not in _SUBMITTED_STATES:
+        if state not in HANDED_IN:
             raise InputError(f"unknown submission_state {state!r} for assignment {row['canvas_assignment_id']}")
         records.append(
             {
@@ -672,7 +652,7 @@ async def from_store_async(
                 "unlock_at": _db_time(row["unlock_at"]),
                 "due_at": _db_time(row["due_at"]),
                 "points": row["points_possible"],
-                "submitted": _SUBMITTED_STATES[state],
+                "submitted": HANDED_IN[state],
                 "submission_state": state,
                 "submitted_at": _db_time(row["submitted_at"]),
                 "tz": row["time_zone"] or "UTC",
@@ -711,12 +691,22 @@ def from_store(database_url: str, pseudonymize: bool = True, *, salt: str | byte
     -------
     pandas.DataFrame
         ``submitted`` from ``submission_state`` (submitted/graded/late → True,
-        missing/unsubmitted → False, unknown/NULL → <NA>); ``tz`` from
+        missing/unsubmitted → False, unknown/NULL → <NA>;
+        :data:`muffin_analytics.canvas_rules.HANDED_IN`); ``tz`` from
         ``students.time_zone``.  Unpublished assignments are listed in
         ``attrs["skipped"]``.
 
+    Raises
+    ------
+    InputError
+        If the database lacks one of the tables or columns read, or holds a
+        ``submission_state`` outside
+        :data:`~muffin_analytics.canvas_rules.SUBMISSION_STATES`.
+
     Notes
     -----
+    The tables are reflected from the database, so any schema the server's
+    migrations produced is read, with no copy of its definitions here.
     Safe to call from a running event loop (a notebook): the query then runs
     on a worker thread.  Inside async code prefer :func:`from_store_async`.
     """

@@ -17,11 +17,12 @@
 # **Question → Answer.** Bold figures are computed below; the last cell checks
 # every one of them.
 #
-# - *What does the demo student's term hold?* Ava, the sandbox's first student
-#   (seed 7), takes **4** courses. Her Canvas calendar feed, fetched the week
-#   before term, lists **131** assignments (and **20** course calendar events,
-#   which the loader sets aside): about **456 h** of work, somewhere between **253 h**
-#   and **839 h** given the estimators' ranges.
+# - *What does the demo student's term hold?* Ava, the student of the
+#   package's sample semester (`datasets.sample_semester`), takes **4**
+#   courses. Her Canvas calendar feed, fetched the week before term, lists
+#   **131** assignments (and **20** course calendar events, which the loader
+#   sets aside): about **456 h** of work, somewhere between **253 h** and
+#   **839 h** given the estimators' ranges.
 # - *When is it heavy?* Working last-minute, her busiest day holds **9 h**
 #   (**Tue Oct 13**), and **1** week is a crunch week (over **37.5 h**), with
 #   **38 h** (week of **Nov 9**).
@@ -48,18 +49,13 @@ sys.path.insert(0, str(_root / "notebooks"))
 
 import inspect
 import re
-from datetime import UTC, date, datetime, time, timedelta
 
 import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import Markdown, display
 
 import nbhelpers as nbh
-from feedserver.sandbox.canvas_json import assignment_json, course_json
-from feedserver.sandbox.ics_feed import render_feed
-from feedserver.sandbox.student_view import visible_assignments
-from feedserver.sandbox.world import SandboxWorld
-from muffin_analytics import crunch, density, effort, load, plan, plot, schema, suggest
+from muffin_analytics import crunch, datasets, density, effort, load, plan, plot, schema, suggest
 
 nbh.use_style()
 nbh.require_calibrated_tau()  # the last-minute figures below assume the τ fitted in notebook 03
@@ -69,24 +65,21 @@ pd.set_option("display.max_colwidth", 60)
 # %% [markdown]
 # ## 1. Load the semester from Canvas's calendar feed
 #
-# The Canvas sandbox (`feedserver.sandbox`) holds a realistic 15-week
-# semester. Its `render_feed` produces the student's Canvas calendar feed
-# (`user_….ics`) exactly as the sandbox serves it, without a server. Canvas
-# lists 30 days back and a year ahead, so a feed fetched the week before term
-# (when Ava signs up, `plan.DEFAULT_LEAD_DAYS` before the first day) holds the
+# `datasets.sample_semester()` is a realistic 15-week semester shipped with
+# the package: Ava's Canvas calendar feed (`user_….ics`) and her Canvas API
+# answers, as the feed server's Canvas sandbox produced them. Canvas lists 30
+# days back and a year ahead, so the feed, fetched the week before term (when
+# she signs up, `plan.DEFAULT_LEAD_DAYS` before the first day), holds the
 # whole semester. `load.read_ics` turns it into the assignments table; due
 # times are read in her time zone.
 
 # %%
-TERM_START = date(2026, 8, 31)
-world = SandboxWorld.seeded(seed=7, term_start=TERM_START)
-student = world.users[1001]
-courses = [world.courses[e.course_id] for e in world.enrollments_of(student.id)]
-SIGNUP = datetime.combine(TERM_START - timedelta(days=plan.DEFAULT_LEAD_DAYS), time(12), tzinfo=UTC)
-BASE = "https://north.sandbox.invalid"
+sem = datasets.sample_semester()
+SIGNUP = sem.calendar_fetched_at
+assert (sem.term_start - SIGNUP.date()).days == plan.DEFAULT_LEAD_DAYS, "the feed was fetched when she signed up"
 
-feed = render_feed(world, student.name, courses, student.id, BASE, SIGNUP)
-read = load.read_ics(feed, student=student.short_name, tz=student.time_zone)
+feed = sem.calendar_feed
+read = load.read_ics(feed, student=sem.student, tz=sem.time_zone)
 raw = schema.validate(read.frame)
 print(feed[:300].decode(), "…\n")
 print(f"{len(raw)} assignments in {raw['course'].nunique()} courses; set aside: "
@@ -191,20 +184,13 @@ advice.sessions[["date", "course", "title", "hours", "summary"]].head(8)
 # %% [markdown]
 # ## 7. What signing in with Canvas adds
 #
-# With OAuth the server reads the Canvas API instead: the sandbox's own
-# `assignment_json` (with submissions, as of the sandbox's "now" in week 11)
-# through `load.from_canvas`. Points, unlock dates and submission status
-# arrive; the estimates change where budgets scale with points.
+# With OAuth the server reads the Canvas API instead: the sample's
+# `assignments` (with submissions, as of week 11) and `courses`, through
+# `load.from_canvas`. Points, unlock dates and submission status arrive; the
+# estimates change where budgets scale with points.
 
 # %%
-enrolled = [e for e in world.enrollments_of(student.id) if e.type == "StudentEnrollment"]
-api = load.from_canvas(
-    [assignment_json(world, a, student.id, BASE, {"submission"}, world.anchor)
-     for e in enrolled for a in visible_assignments(world, student.id, e.course_id)],
-    [course_json(world, world.courses[e.course_id], student.id, BASE, set()) for e in enrolled],
-    student=student.short_name,
-    tz=student.time_zone,
-)
+api = load.from_canvas(sem.assignments, sem.courses, student=sem.student, tz=sem.time_zone)
 api_dated, api_undated = schema.split_dated(effort.estimate(api))
 known = pd.DataFrame({
     "calendar feed": dated[["points", "unlock_at", "submitted"]].notna().sum(),

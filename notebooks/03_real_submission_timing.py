@@ -47,7 +47,8 @@
 # Data: Kuzilek J., Hlosta M., Zdrahal Z. *Open University Learning Analytics
 # dataset.* Scientific Data 4:170171 (2017), doi:10.1038/sdata.2017.171,
 # licensed CC-BY 4.0. Four of its seven tables are read from
-# `../shared/data/oulad/` unchanged.
+# `notebooks/data/oulad/`, which ships the columns used here, xz-compressed
+# (its README states the source, the licence, what was kept and checksums).
 
 # %%
 import sys
@@ -80,21 +81,20 @@ OULAD = nbh.oulad_dir()
 
 # %%
 courses = pd.read_csv(
-    OULAD / "courses.csv",
+    OULAD / "courses.csv.xz",
     dtype={"code_module": "str", "code_presentation": "str", "module_presentation_length": "int64"},
 )
 assessments = pd.read_csv(
-    OULAD / "assessments.csv",
+    OULAD / "assessments.csv.xz",
     dtype={"code_module": "str", "code_presentation": "str", "id_assessment": "int64",
            "assessment_type": "str", "date": "float64", "weight": "float64"},
 )
 submissions = pd.read_csv(
-    OULAD / "studentAssessment.csv",
-    dtype={"id_assessment": "int64", "id_student": "int64", "date_submitted": "int64",
-           "is_banked": "int64", "score": "float64"},
+    OULAD / "studentAssessment.csv.xz",
+    dtype={"id_assessment": "int64", "id_student": "int64", "date_submitted": "int64", "is_banked": "int64"},
 )
 students = pd.read_csv(
-    OULAD / "studentInfo.csv",
+    OULAD / "studentInfo.csv.xz",
     usecols=["code_module", "code_presentation", "id_student"],
     dtype={"code_module": "str", "code_presentation": "str", "id_student": "int64"},
 )

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from muffin_analytics.canvas_rules import is_discussion, is_quiz, submission_state
+
 from .client import CanvasClient
 from .errors import MalformedResponse
 
@@ -70,7 +72,7 @@ class CanvasAssignment:
     is_discussion: bool
     published: bool
     submission_state: str
-    """submitted, graded, late, missing or unsubmitted (see `submission_state`)."""
+    """graded, submitted, late, missing or unsubmitted (`muffin_analytics.canvas_rules.submission_state`)."""
     submitted_at: datetime | None
 
 
@@ -139,32 +141,13 @@ def parse_assignment(item: Any, course_id: str) -> CanvasAssignment:
         lock_at=_timestamp(obj.get("lock_at"), "lock_at"),
         points_possible=points_value,
         submission_types=tuple(str(t) for t in types),
-        is_quiz=obj.get("quiz_id") is not None or "online_quiz" in types,
-        is_discussion=obj.get("discussion_topic") is not None or "discussion_topic" in types,
+        is_quiz=is_quiz(obj),
+        is_discussion=is_discussion(obj),
         # Canvas never shows students unpublished work; absent means published.
         published=obj.get("published", True) is not False,
         submission_state=submission_state(submission),
         submitted_at=_timestamp(submission.get("submitted_at"), "submitted_at") if submission else None,
     )
-
-
-def submission_state(submission: Mapping[str, Any] | None) -> str:
-    """One word for the student's submission, the way the feed shows it.
-
-    Canvas's own flags decide: ``missing`` is computed by Canvas from the
-    student's due date; excused counts as graded (nothing left to do).
-    """
-    if not submission:
-        return "unsubmitted"
-    if submission.get("excused"):
-        return "graded"
-    if submission.get("workflow_state") == "graded":
-        return "graded"
-    if submission.get("submitted_at"):
-        return "late" if submission.get("late") else "submitted"
-    if submission.get("missing"):
-        return "missing"
-    return "unsubmitted"
 
 
 def _object(item: Any, what: str) -> Mapping[str, Any]:

@@ -29,6 +29,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from icalendar import Calendar
 
+from muffin_analytics.canvas_rules import assignment_id_of, is_override_uid, split_summary
+
 from ..canvas.coursework import CanvasAssignment, CanvasCourse, Coursework
 from .errors import NotACalendar
 
@@ -36,23 +38,7 @@ __all__ = ["MAX_EVENTS", "assignment_id_of", "parse_canvas_feed"]
 
 #: Canvas sends at most 1,000 assignments and 1,000 events; anything beyond is not Canvas.
 MAX_EVENTS = 5000
-_ASSIGNMENT_UID = re.compile(r"^event-assignment-(\d+)$")
-_OVERRIDE_UID = re.compile(r"^event-assignment-override-(\d+)$")
-_FRAGMENT = re.compile(r"^assignment_(\d+)$")
 _COURSE_CONTEXT = re.compile(r"^course_(\d+)$")
-_CODE_SUFFIX = re.compile(r"^(.*?)\s*\[([^\[\]]*)\]\s*$", re.DOTALL)
-_OVERRIDE_SUFFIX = re.compile(r"^(.*)\s+\([^()]*\)$", re.DOTALL)
-
-
-def assignment_id_of(uid: str, url: str) -> str | None:
-    """The Canvas assignment id of a feed event, or None if it is not an assignment."""
-    match = _ASSIGNMENT_UID.match(uid)
-    if match:
-        return match.group(1)
-    if _OVERRIDE_UID.match(uid):
-        fragment = _FRAGMENT.match(urlsplit(url).fragment)
-        return fragment.group(1) if fragment else None
-    return None
 
 
 def _course_id_of(url: str) -> str | None:
@@ -62,15 +48,6 @@ def _course_id_of(url: str) -> str | None:
             if match:
                 return match.group(1)
     return None
-
-
-def _title_and_code(summary: str, override: bool) -> tuple[str, str]:
-    match = _CODE_SUFFIX.match(summary)
-    title, code = (match.group(1), match.group(2).strip()) if match else (summary, "")
-    if override:
-        stripped = _OVERRIDE_SUFFIX.match(title)
-        title = stripped.group(1) if stripped else title
-    return title.strip(), code
 
 
 def _due(value: object, zone: ZoneInfo) -> datetime | None:
@@ -112,8 +89,7 @@ def parse_canvas_feed(body: bytes, *, canvas_base: str, time_zone: str = "UTC") 
         course_id = _course_id_of(url)
         if assignment_id is None or course_id is None or assignment_id in assignments:
             continue
-        title, code = _title_and_code(str(event.get("SUMMARY", "")), override=uid.startswith(
-            "event-assignment-override-"))
+        title, code = split_summary(str(event.get("SUMMARY", "")), override=is_override_uid(uid))
         start = event.get("DTSTART")
         due = _due(start.dt if start is not None else None, zone)
         description_html = str(event.get("X-ALT-DESC", "")) or html.escape(str(event.get("DESCRIPTION", "")))

@@ -1,7 +1,7 @@
 """Set-up shared by the team notebooks: paths, plot style, checked summaries.
 
 Nothing here computes workload; that lives in :mod:`muffin_analytics`.  This
-module only knows where the notebooks and the shared data sit, how the figures
+module only knows where the notebooks and their data sit, how the figures
 look, and how a notebook proves that its opening summary is up to date.
 
 The notebooks import it after putting ``<repo>/notebooks`` on ``sys.path`` (a
@@ -34,7 +34,7 @@ NOTEBOOKS: Path = Path(__file__).resolve().parents[1]
 """``<repo>/notebooks``: the jupytext sources (``*.py``) live here."""
 
 REPO: Path = NOTEBOOKS.parent
-"""The checkout; ``shared/`` (course data) is its sibling, locally and in CI."""
+"""The checkout: everything the notebooks read is inside it."""
 
 CALIBRATED_TAU_DAYS: float = 1.8
 """τ of the last-minute profile fitted to real submissions (notebook 03 asserts it).
@@ -43,24 +43,26 @@ The figures of notebooks 01, 02 and 04 depend on the package's default τ, so
 they are stated for this value and refuse to run against another default.
 """
 
-OULAD_FILES = ("courses.csv", "assessments.csv", "studentAssessment.csv", "studentInfo.csv")
+OULAD_FILES = ("courses.csv.xz", "assessments.csv.xz", "studentAssessment.csv.xz", "studentInfo.csv.xz")
 
 
 def oulad_dir() -> Path:
-    """Folder of the OULAD tables, ``<repo>/../shared/data/oulad``.
+    """Folder of the OULAD tables notebook 03 reads, ``notebooks/data/oulad``.
+
+    The tables ship in the repository, xz-compressed, with the columns the
+    notebook reads (licence, source and checksums in the folder's README).
 
     Raises
     ------
     FileNotFoundError
-        Naming the folder and the missing files, if the shared data is absent.
+        Naming the folder and the missing files, if the checkout lacks them.
     """
-    path = REPO.parent / "shared" / "data" / "oulad"
+    path = NOTEBOOKS / "data" / "oulad"
     missing = [name for name in OULAD_FILES if not (path / name).is_file()]
     if missing:
         raise FileNotFoundError(
-            f"OULAD tables {missing} not found in {path}. The notebooks expect the shared "
-            "data folder next to the checkout (<repo>/../shared/data/oulad/, as in CI); "
-            "see shared/data/oulad/README.md for where the files come from."
+            f"OULAD tables {missing} not found in {path}; they are part of the repository "
+            "(see notebooks/data/oulad/README.md)."
         )
     return path
 

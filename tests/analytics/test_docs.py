@@ -11,7 +11,7 @@ import sys
 import pytest
 
 MODULES = [
-    "capacity", "crunch", "days", "density", "effort", "errors", "load", "plan", "plot",
+    "canvas_rules", "capacity", "crunch", "datasets", "days", "density", "effort", "errors", "load", "plan", "plot",
     "privacy", "rates", "reference", "schema", "suggest", "synth",
 ]
 

@@ -34,8 +34,9 @@ def test_canvas_feed(data_dir):
     assert (essay["title"], essay["course"], essay["kind"]) == ("Essay 2", "HIST 101", "essay")
     assert essay["due_at"] == pd.Timestamp("2026-10-10T04:59:00Z")  # DTSTART = DTEND
     assert "1500-word" in essay["description"]
-    # Override: the UID carries the override id; the assignment id is in the URL fragment.
-    assert rows[1002]["title"] == "Lab 4 report (Section B)" and rows[1002]["course"] == "CHEM 110"
+    # Override: the UID carries the override id; the assignment id is in the URL fragment, and
+    # "(Section B)" is the override's name, not part of the title (as the server reads it).
+    assert rows[1002]["title"] == "Lab 4 report" and rows[1002]["course"] == "CHEM 110"
     assert rows[1002]["kind"] == "lab"
     # All-day event: due 23:59 local on its date.
     quiz = rows[1003]
@@ -247,56 +248,51 @@ def test_async_url():
         async_url("mysql://h/db")
 
 
+AWARE = dt.datetime(2026, 10, 10, 4, 59, tzinfo=dt.UTC)  # SQLite stores it naive, PostgreSQL as timestamptz
+
+
+def fill_store(conn: sa.Connection) -> None:
+    """Two students of two schools, written through the server's own table definitions."""
+    from feedserver.store.models import Assignment, Course, Institution, Student
+
+    conn.execute(sa.insert(Institution), [
+        {"id": 1, "slug": "uni", "name": "Uni", "canvas_host": "uni.instructure.com"},
+        {"id": 2, "slug": "col", "name": "College", "canvas_host": "col.instructure.com"},
+    ])
+    conn.execute(sa.insert(Student), [
+        {"id": 1, "institution_id": 1, "canvas_user_id": "1001", "time_zone": CHI},
+        {"id": 2, "institution_id": 2, "canvas_user_id": "1001", "time_zone": ""},
+    ])
+    conn.execute(sa.insert(Course), [
+        {"id": 1, "student_id": 1, "canvas_course_id": "11", "name": "World History", "course_code": "HIST 101"},
+        {"id": 2, "student_id": 2, "canvas_course_id": "12", "name": "General Chemistry", "course_code": ""},
+    ])
+    row = {"content_hash": "x", "unlock_at": None, "due_at": AWARE, "points_possible": None, "published": True,
+           "submission_state": "unknown", "submitted_at": None}
+    conn.execute(sa.insert(Assignment), [
+        {**row, "id": 1, "student_id": 1, "course_id": 1, "canvas_assignment_id": "501", "title": "Essay 2",
+         "kind": "essay", "points_possible": 100.0, "submission_state": "submitted",
+         "submitted_at": AWARE - dt.timedelta(hours=3)},
+        {**row, "id": 2, "student_id": 1, "course_id": 1, "canvas_assignment_id": "502", "title": "Quiz 4", "kind": "",
+         "unlock_at": AWARE - dt.timedelta(days=7), "due_at": AWARE + dt.timedelta(days=1), "points_possible": 10.0,
+         "submission_state": "missing"},
+        {**row, "id": 3, "student_id": 1, "course_id": 1, "canvas_assignment_id": "503", "title": "Draft",
+         "kind": "essay", "published": False},
+        {**row, "id": 4, "student_id": 2, "course_id": 2, "canvas_assignment_id": "601", "title": "Lab 1",
+         "kind": "lab", "due_at": None, "points_possible": 20.0},
+    ])
+
+
 @pytest.fixture
 def store(tmp_path) -> str:
-    """A SQLite file with exactly the server's tables, built with SQLAlchemy Core."""
+    """A SQLite file with the server's tables, created from its models (feedserver/store/models.py)."""
+    from feedserver.store.models import Base
+
     path = tmp_path / "muffin.sqlite3"
-    md = sa.MetaData()
-    institutions = sa.Table("institutions", md, sa.Column("id", sa.Integer, primary_key=True), sa.Column("slug", sa.String), sa.Column("name", sa.String))
-    students = sa.Table(
-        "students", md, sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("institution_id", sa.Integer, sa.ForeignKey("institutions.id")),
-        sa.Column("canvas_user_id", sa.String), sa.Column("time_zone", sa.String),
-    )
-    courses = sa.Table(
-        "courses", md, sa.Column("id", sa.Integer, primary_key=True), sa.Column("student_id", sa.Integer, sa.ForeignKey("students.id")),
-        sa.Column("canvas_course_id", sa.String), sa.Column("name", sa.String), sa.Column("course_code", sa.String),
-    )
-    assignments = sa.Table(
-        "assignments", md, sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("student_id", sa.Integer, sa.ForeignKey("students.id")), sa.Column("course_id", sa.Integer, sa.ForeignKey("courses.id")),
-        sa.Column("canvas_assignment_id", sa.String), sa.Column("title", sa.String), sa.Column("kind", sa.String),
-        sa.Column("unlock_at", sa.DateTime(timezone=True)), sa.Column("due_at", sa.DateTime(timezone=True)),
-        sa.Column("points_possible", sa.Float), sa.Column("published", sa.Boolean),
-        sa.Column("submission_state", sa.String), sa.Column("submitted_at", sa.DateTime(timezone=True)),
-    )
     engine = sa.create_engine(f"sqlite:///{path}")
-    md.create_all(engine)
-    naive = dt.datetime(2026, 10, 10, 4, 59)  # naive UTC, as SQLite stores it
+    Base.metadata.create_all(engine)
     with engine.begin() as conn:
-        conn.execute(institutions.insert(), [{"id": 1, "slug": "uni", "name": "Uni"}, {"id": 2, "slug": "col", "name": "College"}])
-        conn.execute(students.insert(), [
-            {"id": 1, "institution_id": 1, "canvas_user_id": "1001", "time_zone": CHI},
-            {"id": 2, "institution_id": 2, "canvas_user_id": "1001", "time_zone": None},
-        ])
-        conn.execute(courses.insert(), [
-            {"id": 1, "student_id": 1, "canvas_course_id": "11", "name": "World History", "course_code": "HIST 101"},
-            {"id": 2, "student_id": 2, "canvas_course_id": "12", "name": "General Chemistry", "course_code": None},
-        ])
-        conn.execute(assignments.insert(), [
-            {"id": 1, "student_id": 1, "course_id": 1, "canvas_assignment_id": "501", "title": "Essay 2", "kind": "essay",
-             "unlock_at": None, "due_at": naive, "points_possible": 100.0, "published": True,
-             "submission_state": "submitted", "submitted_at": naive - dt.timedelta(hours=3)},
-            {"id": 2, "student_id": 1, "course_id": 1, "canvas_assignment_id": "502", "title": "Quiz 4", "kind": None,
-             "unlock_at": naive - dt.timedelta(days=7), "due_at": naive + dt.timedelta(days=1), "points_possible": 10.0,
-             "published": True, "submission_state": "missing", "submitted_at": None},
-            {"id": 3, "student_id": 1, "course_id": 1, "canvas_assignment_id": "503", "title": "Draft", "kind": "essay",
-             "unlock_at": None, "due_at": naive, "points_possible": None, "published": False,
-             "submission_state": "unknown", "submitted_at": None},
-            {"id": 4, "student_id": 2, "course_id": 2, "canvas_assignment_id": "601", "title": "Lab 1", "kind": "lab",
-             "unlock_at": None, "due_at": None, "points_possible": 20.0, "published": None,
-             "submission_state": None, "submitted_at": None},
-        ])
+        fill_store(conn)
     engine.dispose()
     return f"sqlite:///{path}"
 
@@ -336,3 +332,41 @@ async def test_from_store_inside_a_running_loop(store):
     df2 = await from_store_async(store, salt="pepper")
     pd.testing.assert_frame_equal(df, df2)
     assert asyncio.get_running_loop() is not None
+
+
+async def test_from_store_reads_the_migrated_schema(database_url):
+    # The database the server's migrations build, on both engines: the tables are reflected, not copied.
+    from feedserver.store.db import create_engine, migrate
+
+    engine = create_engine(database_url)
+    try:
+        await migrate(engine)
+        async with engine.begin() as conn:
+            await conn.run_sync(fill_store)
+    finally:
+        await engine.dispose()
+    rows = by_id(await from_store_async(database_url, pseudonymize=False))
+    assert sorted(rows) == [501, 502, 601]
+    assert rows[501]["due_at"] == pd.Timestamp(AWARE) and rows[501]["submitted_at"] == pd.Timestamp(AWARE) - pd.Timedelta(hours=3)
+    assert (rows[502]["submitted"], rows[601]["student"], rows[601]["tz"]) == (False, "col:1001", "UTC")
+
+
+@pytest.mark.parametrize(
+    ("tables", "message"),
+    [
+        (["institutions (id INTEGER PRIMARY KEY, slug TEXT, name TEXT)", "students (id INTEGER PRIMARY KEY)"],
+         "no table assignments, courses"),
+        (["institutions (id INTEGER PRIMARY KEY, slug TEXT, name TEXT)", "students (id INTEGER PRIMARY KEY)",
+          "courses (id INTEGER PRIMARY KEY)", "assignments (id INTEGER PRIMARY KEY)"],
+         "table students of this database has no column institution_id, canvas_user_id, time_zone"),
+    ],
+    ids=["tables", "columns"],
+)
+def test_from_store_says_what_the_database_lacks(tmp_path, tables, message):
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'other.sqlite3'}")
+    with engine.begin() as conn:
+        for table in tables:
+            conn.exec_driver_sql(f"CREATE TABLE {table}")
+    engine.dispose()
+    with pytest.raises(InputError, match=message):
+        from_store(f"sqlite:///{tmp_path / 'other.sqlite3'}")

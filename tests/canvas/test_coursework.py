@@ -10,7 +10,6 @@ from feedserver.canvas.coursework import (
     fetch_coursework,
     parse_assignment,
     parse_course,
-    submission_state,
 )
 from feedserver.canvas.errors import MalformedResponse
 from feedserver.sandbox.student_view import (
@@ -49,20 +48,6 @@ async def test_the_semester_of_a_student_with_overrides(canvas: Canvas) -> None:
         assert parsed.is_quiz == (source.quiz_id is not None)
         assert parsed.html_url.endswith(f"/assignments/{assignment_id}")
     assert overridden > 0
-
-
-@pytest.mark.parametrize(("submission", "state"), [
-    (None, "unsubmitted"),
-    ({}, "unsubmitted"),
-    ({"workflow_state": "unsubmitted", "missing": True}, "missing"),
-    ({"workflow_state": "submitted", "submitted_at": "2026-10-01T10:00:00Z"}, "submitted"),
-    ({"workflow_state": "pending_review", "submitted_at": "2026-10-01T10:00:00Z", "late": True}, "late"),
-    ({"workflow_state": "graded", "submitted_at": "2026-10-01T10:00:00Z", "late": True}, "graded"),
-    ({"workflow_state": "graded", "submitted_at": None}, "graded"),  # a paper exam
-    ({"workflow_state": "unsubmitted", "excused": True, "missing": False}, "graded"),
-])
-def test_submission_state(submission: dict[str, Any] | None, state: str) -> None:
-    assert submission_state(submission) == state
 
 
 def good_assignment(**changes: Any) -> dict[str, Any]:
