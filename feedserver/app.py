@@ -19,9 +19,10 @@ from aiohttp_session import setup as setup_session
 from aiohttp_session.cookie_storage import EncryptedCookieStorage
 from cryptography.fernet import Fernet
 
-from . import __version__, api, auth, canvasfeed, feeds, lti, planning, sync
+from . import api, auth, canvasfeed, feeds, lti, planning, sync
 from .config import Config
 from .crypto import TokenCipher, derive_fernet_key
+from .http_policy import DEFAULT_TIMEOUT, USER_AGENT
 from .middlewares import (
     error_middleware,
     poll_fast_path,
@@ -39,9 +40,6 @@ __all__ = ["create_app", "SESSION_COOKIE"]
 _LOGGER = logging.getLogger(__name__)
 WEB_DIR = Path(__file__).with_name("web")
 SESSION_COOKIE = "muffin_session"
-USER_AGENT = f"HomeworkMuffin/{__version__} (+https://github.com/homework-muffin)"
-# Canvas calls get a total deadline; connect is short so a dead host fails fast.
-HTTP_TIMEOUT = aiohttp.ClientTimeout(total=30, connect=10, sock_read=20)
 
 
 async def _database(app: web.Application) -> AsyncIterator[None]:
@@ -59,7 +57,7 @@ async def _http_client(app: web.Application) -> AsyncIterator[None]:
     # One session for all outbound traffic; redirects are opted into per call.
     # No cookie jar: Canvas cookies set for one student must never ride along
     # with the next student's request to the same host.
-    async with aiohttp.ClientSession(timeout=HTTP_TIMEOUT, headers={"User-Agent": USER_AGENT},
+    async with aiohttp.ClientSession(timeout=DEFAULT_TIMEOUT, headers={"User-Agent": USER_AGENT},
                                      cookie_jar=aiohttp.DummyCookieJar()) as session:
         app[http_key] = session
         yield

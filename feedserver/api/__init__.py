@@ -49,4 +49,3 @@ def setup(app: web.Application) -> None:
     app.router.add_routes(embed.routes)
     setup_openapi(app, app[config_key].server)
     setup_cors(app)
-    app.on_response_prepare.append(embed.allow_framing)

@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from ..auth.me import add_me_section
+from ..http_policy import USER_AGENT
 from ..typedefs import cipher_key, config_key, db_key, sync_service_key
 from .addresses import public_only, public_or_loopback
 from .appkeys import feed_source_key
@@ -31,8 +32,6 @@ __all__ = ["feed_source_key", "make_fetcher", "setup"]
 
 def make_fetcher(allow_private_feed_hosts: bool) -> FeedFetcher:
     """The production fetcher: public addresses only, or also loopback for tests and the demo."""
-    from ..app import USER_AGENT
-
     if allow_private_feed_hosts:
         return FeedFetcher(policy=public_or_loopback, http="loopback", user_agent=USER_AGENT)
     return FeedFetcher(policy=public_only, user_agent=USER_AGENT)

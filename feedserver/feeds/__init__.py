@@ -21,11 +21,7 @@ from aiohttp import web
 
 from ..typedefs import config_key, db_key, engine_key, feed_cache_key
 
-__all__ = ["POLL_ROUTES", "setup"]
-
-#: The routes calendar apps poll: most of all requests, served by `views` on a path of their own
-#: (`middlewares.poll_fast_path`: no session, no templates; the handlers set their own headers).
-POLL_ROUTES = frozenset({"feed", "feed_sessions"})
+__all__ = ["setup"]
 
 
 async def _feed_cache(app: web.Application) -> AsyncIterator[None]:

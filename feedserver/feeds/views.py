@@ -4,7 +4,8 @@ The feed handler is the hot path (every subscribed calendar polls it): it
 resolves the token (from memory once this process has seen it, see cache.py),
 answers 304 when the client's copy is current, and otherwise sends cached
 bytes, gzipped if the client asks, with headers built once per feed version.
-It never answers 406: Google's fetcher sends no Accept header (ics.md).
+It never answers 406: Google's fetcher (``Google-Calendar-Importer``) sends
+no Accept header.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from multidict import CIMultiDict, CIMultiDictProxy
 
 from ..auth.csrf import check_csrf
 from ..auth.session import require_student
-from ..middlewares import SECURITY_HEADERS
+from ..http_policy import NO_STORE, SECURITY_HEADERS
 from ..planning.actions import change_settings
 from ..planning.appkeys import planner_key
 from ..settings import SettingsError
@@ -38,7 +39,7 @@ _CACHE_CONTROL = "private, max-age=300"
 def _plain(status: int, text: str, extra_headers: dict[str, str] | None = None) -> web.Response:
     # Plain and tiny: a calendar app gets nothing to parse, and no hint whether the token ever existed.
     return web.Response(status=status, body=text.encode(), content_type="text/plain",
-                        headers={**SECURITY_HEADERS, "Cache-Control": "no-store", **(extra_headers or {})})
+                        headers={**SECURITY_HEADERS, **NO_STORE, **(extra_headers or {})})
 
 
 @lru_cache(maxsize=256)  # calendar apps send a handful of distinct values, the same ones every poll
