@@ -11,10 +11,10 @@ from collections.abc import Awaitable, Callable
 import aiohttp_jinja2
 from aiohttp import web
 
+from .feeds.appkeys import feed_cache_key
 from .http_policy import POLL_ROUTES, add_security_headers, is_api_request
 from .logs import route_label
 from .problems import ProblemError, problem_response
-from .typedefs import feed_cache_key
 
 __all__ = ["error_middleware", "poll_fast_path", "security_headers_middleware", "settle_feed_changes",
            "skip_prepare_hooks_on_polls"]

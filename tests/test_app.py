@@ -35,7 +35,7 @@ async def test_unknown_pages_get_a_friendly_404(sqlite_url: str, aiohttp_client:
 
 
 async def test_the_feed_cache_takes_its_size_from_the_config(sqlite_url: str, aiohttp_client: Any) -> None:
-    from feedserver.typedefs import feed_cache_key
+    from feedserver.feeds.appkeys import feed_cache_key
 
     client = await aiohttp_client(create_app(make_config({"database": sqlite_url, "feed_cache_mib": 3})))
     assert client.app[feed_cache_key].max_bytes == 3 * 1024 * 1024

@@ -21,8 +21,9 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
+from ..auth.appkeys import token_store_key
 from ..ratelimit import TokenBucketLimiter
-from ..typedefs import config_key, http_key, token_store_key
+from ..typedefs import config_key, http_key
 from . import embed, views, workload
 from .appkeys import canvas_proxy_key, proxy_limiter_key
 from .cors import setup_cors

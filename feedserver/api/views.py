@@ -20,8 +20,9 @@ from ..http_policy import NO_STORE
 from ..planning.actions import change_settings
 from ..planning.appkeys import planner_key
 from ..settings import SettingsError
+from ..sync.appkeys import sync_service_key
 from ..sync.scheduler import SyncTooSoon
-from ..typedefs import cipher_key, config_key, db_key, sync_service_key
+from ..typedefs import cipher_key, config_key, db_key
 from .appkeys import canvas_proxy_key
 from .assignments import list_assignments
 from .errors import FieldProblem, api_problem

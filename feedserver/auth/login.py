@@ -23,8 +23,8 @@ from ..canvasfeed.students import upgrade_feed_student
 from ..config import Institution
 from ..feeds.tokens import current_feed_token
 from ..store.students import upsert_student
-from ..typedefs import cipher_key, config_key, db_key, http_key, token_store_key
-from .appkeys import login_states_key
+from ..typedefs import cipher_key, config_key, db_key, http_key
+from .appkeys import login_states_key, token_store_key
 from .state import PendingLogin
 
 __all__ = ["redirect_uri", "start_login", "complete_login", "CanvasIdentity"]

@@ -18,7 +18,8 @@ from aiohttp import web
 
 from ..auth.me import add_me_section
 from ..http_policy import USER_AGENT
-from ..typedefs import cipher_key, config_key, db_key, sync_service_key
+from ..sync.appkeys import sync_service_key
+from ..typedefs import cipher_key, config_key, db_key
 from .addresses import public_only, public_or_loopback
 from .appkeys import feed_source_key
 from .fetch import FeedFetcher

@@ -19,7 +19,8 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from ..typedefs import config_key, db_key, engine_key, feed_cache_key
+from ..typedefs import config_key, db_key, engine_key
+from .appkeys import feed_cache_key
 
 __all__ = ["setup"]
 

@@ -22,7 +22,8 @@ from ..http_policy import NO_STORE, SECURITY_HEADERS
 from ..planning.actions import change_settings
 from ..planning.appkeys import planner_key
 from ..settings import SettingsError
-from ..typedefs import db_key, feed_cache_key
+from ..typedefs import db_key
+from .appkeys import feed_cache_key
 from .cache import CachedFeed
 from .preferences import patch_from_form
 

@@ -26,7 +26,8 @@ __all__ = ["setup"]
 
 
 async def _planning_context(app: web.Application) -> AsyncIterator[None]:
-    from ..typedefs import config_key, db_key, sync_service_key
+    from ..typedefs import config_key, db_key
+    from ..sync.appkeys import sync_service_key
     from .appkeys import planner_key
     from .hooks import with_planning
     from .service import Planner

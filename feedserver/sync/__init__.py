@@ -16,7 +16,9 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from ..typedefs import config_key, db_key, http_key, sync_service_key, token_store_key
+from ..auth.appkeys import token_store_key
+from ..typedefs import config_key, db_key, http_key
+from .appkeys import sync_service_key
 from .job import SyncDeps, SyncOutcome
 from .scheduler import SyncService, SyncTooSoon
 

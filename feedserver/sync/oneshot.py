@@ -16,7 +16,7 @@ from dataclasses import replace
 from aiohttp import web
 
 from ..config import Config
-from ..typedefs import sync_service_key
+from .appkeys import sync_service_key
 from .job import SyncOutcome
 
 __all__ = ["summarize", "sync_all_once"]
