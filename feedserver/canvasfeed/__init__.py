@@ -7,7 +7,9 @@ sync service learns the ``canvas_feed`` source from `register_source`.
 
 Modules: urls.py + addresses.py + resolver.py (what may be fetched),
 fetch.py (fetching), parse.py (feed → coursework), source.py (connect and
-sync), students.py (identity and the OAuth upgrade), demand.py (the board).
+sync), demand.py (the board). The rows of feed students (identity, school,
+the upgrade to OAuth) are the store's: store/feed_students.py, which sign-in
+uses too.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from aiohttp import web
 
 from ..auth.me import add_me_section
 from ..http_policy import USER_AGENT
+from ..store.feed_students import SOURCE
 from ..sync.appkeys import sync_service_key
 from ..typedefs import cipher_key, config_key, db_key
 from .addresses import public_only, public_or_loopback
@@ -25,7 +28,6 @@ from .appkeys import feed_source_key
 from .fetch import FeedFetcher
 from .me import feed_me_section
 from .source import FeedSource
-from .students import SOURCE
 from .views import routes
 
 __all__ = ["feed_source_key", "make_fetcher", "setup"]

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from feedserver.canvasfeed.appkeys import feed_source_key
-from feedserver.canvasfeed.students import feed_user_id, unconfigured_slug
+from feedserver.store.feed_students import feed_user_id, unconfigured_slug
 from feedserver.store.models import Assignment, Institution, SchoolRequest, Student, SyncRun
 from feedserver.sync.appkeys import sync_service_key
 from feedserver.typedefs import db_key
