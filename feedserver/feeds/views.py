@@ -1,4 +1,4 @@
-"""HTTP handlers: the calendar feed that apps poll, and the feed-settings form.
+"""HTTP handlers of the calendar feeds that apps poll (the feed-settings form is planning's, planning/views.py).
 
 The feed handler is the hot path (every subscribed calendar polls it): it
 resolves the token (from memory once this process has seen it, see cache.py),
@@ -16,16 +16,9 @@ from functools import lru_cache
 from aiohttp import web
 from multidict import CIMultiDict, CIMultiDictProxy
 
-from ..auth.csrf import check_csrf
-from ..auth.session import require_student
 from ..http_policy import NO_STORE, SECURITY_HEADERS
-from ..planning.actions import change_settings
-from ..planning.appkeys import planner_key
-from ..settings import SettingsError
-from ..typedefs import db_key
 from .appkeys import feed_cache_key
 from .cache import CachedFeed
-from .preferences import patch_from_form
 
 __all__ = ["feed_response", "routes"]
 
@@ -128,17 +121,3 @@ async def feed(request: web.Request) -> web.StreamResponse:
 @routes.get(r"/feeds/{token:[A-Za-z0-9_-]+}-sessions.ics", name="feed_sessions")
 async def feed_sessions(request: web.Request) -> web.StreamResponse:
     return await _serve(request, "sessions")
-
-
-@routes.post("/me/feed-settings", name="feed_settings")
-async def feed_settings(request: web.Request) -> web.StreamResponse:
-    student_id = await require_student(request)
-    await check_csrf(request)
-    form = await request.post()
-    try:
-        patch = await patch_from_form(request.app[db_key], student_id, form)
-        # Through planning: hiding a course also takes its work sessions out of the plan now.
-        await change_settings(request.app[planner_key], student_id, patch)
-    except SettingsError as exc:
-        raise web.HTTPBadRequest(text=f"That setting was not saved: {exc.message}") from None
-    raise web.HTTPSeeOther("/me#feed-settings-title")
