@@ -7,10 +7,10 @@ sessions), `service` (`Planner.replan`: compute, store, re-render if changed),
 shared by the forms and the API), `chart` (SVG), `summary` (JSON and words),
 `me` + `views` (the /me section, the settings forms).
 
-`setup(app)` puts a `Planner` on ``app[planner_key]`` (planning.appkeys),
-wraps the sync service's sources so every successful sync replans, and
-registers the /me section and form routes. Call it after `sync.setup` and
-`canvasfeed.setup`.
+`setup(app)` puts a `Planner` on ``app[planner_key]`` (planning.appkeys) and
+registers the /me section and form routes. `hooks.with_planning` wraps sync
+sources so that every successful sync replans; app.py applies it to the sync
+service's table of sources.
 
 Planning stands above feeds: it stores `planned_sessions`, which the feed
 reads on its own (feeds/sessions.py), and re-renders through `feeds.publish`.
@@ -23,10 +23,8 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from ..auth.me import add_me_section
-from ..sync.appkeys import sync_service_key
 from ..typedefs import config_key, db_key
 from .appkeys import planner_key
-from .hooks import with_planning
 from .me import workload_section
 from .service import Planner
 from .views import routes
@@ -35,12 +33,7 @@ __all__ = ["setup"]
 
 
 async def _planning_context(app: web.Application) -> AsyncIterator[None]:
-    # After the sync and canvasfeed contexts: every source they registered gets wrapped.
-    planner = Planner(app[db_key], public_url=app[config_key].server.public_url)
-    app[planner_key] = planner
-    service = app.get(sync_service_key)
-    if service is not None:
-        service.sources = with_planning(service.sources, planner)
+    app[planner_key] = Planner(app[db_key], public_url=app[config_key].server.public_url)
     yield
 
 
