@@ -51,9 +51,9 @@ def skip_prepare_hooks_on_polls(app: web.Application) -> None:
     """Run the app's response-prepare hooks for every response except calendar polls.
 
     The hooks (CORS headers) concern API routes and pages, never a feed, yet
-    each is awaited for every response (~3 µs of a poll's ~100 µs of CPU for
-    four hooks, docs/performance.md). They move into one hook
-    that returns at once for a poll. Call it after every subsystem has
+    each is awaited for every response (four hooks cost ~3 µs of a poll's
+    ~100 µs of CPU, docs/performance.md). They move into one hook that
+    returns at once for a poll. Call it after every subsystem has
     registered its hooks (aiohttp freezes the list at startup).
     """
     hooks = list(app.on_response_prepare)

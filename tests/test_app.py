@@ -11,6 +11,7 @@ from sqlalchemy import select
 from feedserver.app import create_app
 from feedserver.config import Config
 from feedserver.feeds.preferences import update_settings
+from feedserver.http_policy import POLL_ROUTES
 from feedserver.sandbox import SandboxWorld
 from feedserver.store.models import PlannedSession
 from feedserver.typedefs import db_key
@@ -49,6 +50,13 @@ async def test_the_feed_cache_takes_its_size_from_the_config(sqlite_url: str, ai
 
     client = await aiohttp_client(create_app(make_config({"database": sqlite_url, "feed_cache_mib": 3})))
     assert client.app[feed_cache_key].max_bytes == 3 * 1024 * 1024
+
+
+async def test_the_poll_routes_of_the_http_policy_are_the_feed_routes(sqlite_url: str) -> None:
+    # http_policy names them for the fast path and the quiet access log; feeds/views.py serves them.
+    app = create_app(make_config({"database": sqlite_url}))
+    served = {r.name for r in app.router.routes() if getattr(r.handler, "__module__", "") == "feedserver.feeds.views"}
+    assert served == POLL_ROUTES
 
 
 async def _started(config: Config, port: int, aiohttp_client: Any) -> TestClient:
