@@ -47,9 +47,10 @@ from feed_common import print_table, seed_student
 
 from feedserver.app import create_app
 from feedserver.config import parse_config
+from feedserver.feeds.appkeys import feed_cache_key
 from feedserver.feeds.tokens import issue_feed_token
 from feedserver.logs import RouteAccessLogger
-from feedserver.typedefs import cipher_key, db_key, feed_cache_key
+from feedserver.typedefs import cipher_key, db_key
 
 SECRET = "bench-secret-key-0123456789abcdefghijklmnopqrstuvwxyz"
 

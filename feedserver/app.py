@@ -2,7 +2,8 @@
 
 Every resource lives in a cleanup context (create, yield, dispose), in the
 order the others need them: database first, then the shared HTTP client, then
-the subsystems that use both.
+the subsystems that use both, and the sync service last, with the table of
+sources built here (`sync_sources`) from subsystems that have all started.
 """
 
 from __future__ import annotations
@@ -19,9 +20,11 @@ from aiohttp_session import setup as setup_session
 from aiohttp_session.cookie_storage import EncryptedCookieStorage
 from cryptography.fernet import Fernet
 
-from . import __version__, api, auth, canvasfeed, feeds, lti, planning, sync
+from . import api, auth, canvasfeed, feeds, lti, planning, sync
+from .canvasfeed.appkeys import feed_source_key
 from .config import Config
 from .crypto import TokenCipher, derive_fernet_key
+from .http_policy import DEFAULT_TIMEOUT, USER_AGENT
 from .middlewares import (
     error_middleware,
     poll_fast_path,
@@ -29,19 +32,20 @@ from .middlewares import (
     settle_feed_changes,
     skip_prepare_hooks_on_polls,
 )
+from .planning.appkeys import planner_key
+from .planning.hooks import with_planning
 from .store.db import create_engine, make_sessionmaker, migrate
+from .store.feed_students import SOURCE as FEED_SOURCE
 from .store.institutions import sync_institutions
+from .sync.job import SOURCE_SYNCS, SourceSync
 from .typedefs import cipher_key, config_key, db_key, engine_key, http_key
 from .views import setup_routes
 
-__all__ = ["create_app", "SESSION_COOKIE"]
+__all__ = ["create_app", "SESSION_COOKIE", "sync_sources"]
 
 _LOGGER = logging.getLogger(__name__)
 WEB_DIR = Path(__file__).with_name("web")
 SESSION_COOKIE = "muffin_session"
-USER_AGENT = f"HomeworkMuffin/{__version__} (+https://github.com/homework-muffin)"
-# Canvas calls get a total deadline; connect is short so a dead host fails fast.
-HTTP_TIMEOUT = aiohttp.ClientTimeout(total=30, connect=10, sock_read=20)
 
 
 async def _database(app: web.Application) -> AsyncIterator[None]:
@@ -59,10 +63,20 @@ async def _http_client(app: web.Application) -> AsyncIterator[None]:
     # One session for all outbound traffic; redirects are opted into per call.
     # No cookie jar: Canvas cookies set for one student must never ride along
     # with the next student's request to the same host.
-    async with aiohttp.ClientSession(timeout=HTTP_TIMEOUT, headers={"User-Agent": USER_AGENT},
+    async with aiohttp.ClientSession(timeout=DEFAULT_TIMEOUT, headers={"User-Agent": USER_AGENT},
                                      cookie_jar=aiohttp.DummyCookieJar()) as session:
         app[http_key] = session
         yield
+
+
+def sync_sources(app: web.Application) -> dict[str, SourceSync]:
+    """How each `Student.source` is synced, every source followed by a replan.
+
+    Called by the sync service's context once the calendar-feed source and
+    the planner exist: the Canvas API ("oauth") and Canvas's calendar feed.
+    """
+    sources = {**SOURCE_SYNCS, FEED_SOURCE: app[feed_source_key].sync}
+    return with_planning(sources, app[planner_key])
 
 
 def create_app(config: Config) -> web.Application:
@@ -95,17 +109,15 @@ def create_app(config: Config) -> web.Application:
         context_processors=[aiohttp_jinja2.request_processor],
     )
     setup_routes(app, WEB_DIR / "static")
-    # Subsystems register their own routes and background tasks; order matters
-    # only for cleanup: sync stops before the HTTP client and database close.
+    # Subsystems register their own routes, hooks and cleanup contexts.
     auth.setup(app)
     feeds.setup(app)
     api.setup(app)
     lti.setup(app)
-    sync.setup(app)
-    # After sync: its context hands the calendar-feed source to the sync service.
     canvasfeed.setup(app)
-    # After sync and canvasfeed: planning wraps every source they gave the sync service.
     planning.setup(app)
+    # After every subsystem: the scheduler's first round runs every source, and sync stops first.
+    sync.setup(app, sync_sources)
     # Last: it gathers the response-prepare hooks every subsystem above registered.
     skip_prepare_hooks_on_polls(app)
     return app

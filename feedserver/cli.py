@@ -93,7 +93,7 @@ def cmd_rotate_key(args: argparse.Namespace) -> int:
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
-    from .sync.oneshot import sync_all_once
+    from .sync_command import sync_all_once
 
     config = _load(args)
     configure_logging(fmt=config.server.log_format)

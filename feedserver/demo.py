@@ -27,7 +27,8 @@ from .logs import RouteAccessLogger
 from .sandbox import SandboxWorld
 from .sandbox.__main__ import start_schools
 from .store.models import Student
-from .typedefs import db_key, sync_service_key
+from .sync.appkeys import sync_service_key
+from .typedefs import db_key
 
 __all__ = ["run_demo", "demo_config", "sign_in_over_http"]
 

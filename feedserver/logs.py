@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
-from .feeds import POLL_ROUTES
+from .http_policy import POLL_ROUTES
 
 __all__ = ["RouteAccessLogger", "RedactingFilter", "configure_logging", "route_label"]
 

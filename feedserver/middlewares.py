@@ -1,4 +1,7 @@
-"""Error pages, problem JSON, and security headers, in one place."""
+"""The middlewares: the calendar-poll fast path, error pages and problem JSON, security headers.
+
+What the headers say is `http_policy`'s; this module only applies it.
+"""
 
 from __future__ import annotations
 
@@ -8,26 +11,18 @@ from collections.abc import Awaitable, Callable
 import aiohttp_jinja2
 from aiohttp import web
 
-from .feeds import POLL_ROUTES
+from .feeds.appkeys import feed_cache_key
+from .http_policy import POLL_ROUTES, add_security_headers, is_api_request
 from .logs import route_label
 from .problems import ProblemError, problem_response
-from .typedefs import feed_cache_key
 
-__all__ = ["SECURITY_HEADERS", "error_middleware", "is_api_request", "poll_fast_path", "security_headers_middleware",
-           "settle_feed_changes", "skip_prepare_hooks_on_polls"]
+__all__ = ["error_middleware", "poll_fast_path", "security_headers_middleware", "settle_feed_changes",
+           "skip_prepare_hooks_on_polls"]
 
 _LOGGER = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-
-#: On every response. Feed URLs and OAuth callbacks carry secrets: never leak them in Referer.
-#: Calendar polls skip the middleware (`poll_fast_path`), so the feed handlers add these themselves.
-SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
-
-
-def is_api_request(request: web.Request) -> bool:
-    return request.path.startswith(("/api/", "/admin/api/")) or request.path == "/api"
 
 
 def _error_page(request: web.Request, status: int, title: str, message: str) -> web.Response:
@@ -55,10 +50,10 @@ async def poll_fast_path(request: web.Request, handler: Handler) -> web.StreamRe
 def skip_prepare_hooks_on_polls(app: web.Application) -> None:
     """Run the app's response-prepare hooks for every response except calendar polls.
 
-    The hooks (CORS headers, framing rules) concern API routes and pages,
-    never a feed, yet each is awaited for every response (four awaits, ~3 µs
-    of a poll's ~100 µs of CPU, docs/performance.md). They move into one hook
-    that returns at once for a poll. Call it after every subsystem has
+    The hooks (CORS headers) concern API routes and pages, never a feed, yet
+    each is awaited for every response (four hooks cost ~3 µs of a poll's
+    ~100 µs of CPU, docs/performance.md). They move into one hook that
+    returns at once for a poll. Call it after every subsystem has
     registered its hooks (aiohttp freezes the list at startup).
     """
     hooks = list(app.on_response_prepare)
@@ -112,15 +107,7 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
 
 @web.middleware
 async def security_headers_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    # Calendar polls skip this middleware (`poll_fast_path`): the feed handlers add the headers themselves.
     response = await handler(request)
-    headers = response.headers
-    for name, value in SECURITY_HEADERS.items():
-        headers.setdefault(name, value)
-    if response.content_type == "text/html":
-        headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-            "frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
-        )
-        headers.setdefault("X-Frame-Options", "DENY")
+    add_security_headers(response)
     return response

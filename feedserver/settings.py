@@ -1,13 +1,14 @@
 """A student's preferences: one typed record, stored as JSON on `students.settings`.
 
 Unknown keys are ignored and missing keys take defaults, so adding a setting
-needs no migration. `validate_patch` is the one gate for changes from the
-page and the API.
+needs no migration. `StudentSettings.merged` is the one gate for changes from
+the pages and the API (through `feeds.preferences.update_settings`).
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
+from datetime import date
 from typing import Any
 
 __all__ = ["StudentSettings", "SettingsError"]
@@ -98,8 +99,6 @@ def _validate(key: str, value: Any) -> Any:
             raise fail("must be 7 numbers of hours from 0 to 16, Monday first")
         return [float(v) for v in value]
     if key == "days_off":
-        from datetime import date
-
         if not isinstance(value, list) or len(value) > 366:
             raise fail("must be a list of dates like 2026-10-12")
         try:

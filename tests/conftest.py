@@ -126,21 +126,31 @@ class Sandbox:
         return tables, env
 
 
+@asynccontextmanager
+async def running_sandbox(world: Any) -> AsyncIterator[Sandbox]:
+    """Every school of `world` served by the sandbox, each on its own loopback port."""
+    from feedserver.sandbox import create_sandbox_app
+
+    schools: dict[str, SandboxSchool] = {}
+    try:
+        for slug in world.schools:
+            app = create_sandbox_app(world, school=slug)
+            server = TestServer(app, host="127.0.0.1")
+            await server.start_server()
+            schools[slug] = SandboxSchool(slug, str(server.make_url("")).rstrip("/"), app, server)
+        yield Sandbox(world, schools)
+    finally:
+        for school in schools.values():
+            await school.server.close()
+
+
 @pytest.fixture
 async def sandbox() -> AsyncIterator[Sandbox]:
-    """Both sandbox schools, each on its own loopback port."""
-    from feedserver.sandbox import SandboxWorld, create_sandbox_app
+    """Both sandbox schools of the fixed semester, each on its own loopback port."""
+    from feedserver.sandbox import SandboxWorld
 
-    world = SandboxWorld.seeded(seed=7, term_start=TERM_START)
-    schools: dict[str, SandboxSchool] = {}
-    for slug in world.schools:
-        app = create_sandbox_app(world, school=slug)
-        server = TestServer(app, host="127.0.0.1")
-        await server.start_server()
-        schools[slug] = SandboxSchool(slug, str(server.make_url("")).rstrip("/"), app, server)
-    yield Sandbox(world, schools)
-    for school in schools.values():
-        await school.server.close()
+    async with running_sandbox(SandboxWorld.seeded(seed=7, term_start=TERM_START)) as running:
+        yield running
 
 
 @pytest.fixture

@@ -21,8 +21,9 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
+from ..auth.appkeys import token_store_key
 from ..ratelimit import TokenBucketLimiter
-from ..typedefs import config_key, http_key, token_store_key
+from ..typedefs import config_key, http_key
 from . import embed, views, workload
 from .appkeys import canvas_proxy_key, proxy_limiter_key
 from .cors import setup_cors
@@ -49,4 +50,3 @@ def setup(app: web.Application) -> None:
     app.router.add_routes(embed.routes)
     setup_openapi(app, app[config_key].server)
     setup_cors(app)
-    app.on_response_prepare.append(embed.allow_framing)

@@ -32,6 +32,7 @@ from yarl import URL
 from ..auth.tokens import TokenStore
 from ..canvas.errors import CanvasError, CanvasUnavailable, ReconnectNeeded
 from ..config import ServerConfig
+from ..http_policy import NO_STORE, PROXY_TIMEOUT
 from ..ratelimit import TokenBucketLimiter
 from .errors import FieldProblem, api_problem
 from .proxy_links import filtered_query, rewrite_link_header, rewrite_location
@@ -47,8 +48,6 @@ PASSED_HEADERS = ("x-rate-limit-remaining", "x-request-cost", "retry-after")
 #: What a browser may ask for; anything else is sent to Canvas as plain JSON.
 _ACCEPTS = ("application/json", "application/json+canvas-string-ids")
 _JSON_TYPES = ("application/json", "application/json+canvas-string-ids")
-#: Per proxied call; the shared session's 30 s total is longer than a browser will wait.
-PROXY_TIMEOUT = aiohttp.ClientTimeout(total=20, connect=5, sock_read=15)
 MAX_QUERY_LENGTH = 2000
 _CHUNK = 64 * 1024
 
@@ -157,7 +156,7 @@ class CanvasProxy:
             raise api_problem("canvas-unavailable", f"Canvas answered {response.status}; try again later.",
                               headers={"Retry-After": retry_after} if retry_after else None,
                               canvas_status=response.status)
-        headers: dict[str, str] = {"Cache-Control": "no-store"}
+        headers: dict[str, str] = dict(NO_STORE)
         for name in PASSED_HEADERS:
             value = response.headers.get(name)
             if value is not None:

@@ -3,7 +3,8 @@
 Every ``/api/me*`` handler starts with `require_student` (401 problem when
 there is no session) and every state-changing one continues with
 `check_csrf` (403 problem unless the Origin is ours or allowed, or the
-session's CSRF token is sent). Answers about a student are ``no-store``.
+session's CSRF token is sent). Answers about a student sit in no cache
+(`http_policy.NO_STORE`).
 """
 
 from __future__ import annotations
@@ -15,11 +16,13 @@ from aiohttp import web
 from ..auth.csrf import check_csrf
 from ..auth.session import require_student
 from ..feeds.tokens import issue_feed_token
+from ..http_policy import NO_STORE
 from ..planning.actions import change_settings
 from ..planning.appkeys import planner_key
 from ..settings import SettingsError
+from ..sync.appkeys import sync_service_key
 from ..sync.scheduler import SyncTooSoon
-from ..typedefs import cipher_key, config_key, db_key, sync_service_key
+from ..typedefs import cipher_key, config_key, db_key
 from .appkeys import canvas_proxy_key
 from .assignments import list_assignments
 from .errors import FieldProblem, api_problem
@@ -31,12 +34,9 @@ __all__ = ["routes", "private_json", "add_proxy_routes"]
 
 routes = web.RouteTableDef()
 
-PRIVATE = {"Cache-Control": "no-store"}
-
-
 def private_json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
     """A JSON answer about one student: never stored by any cache."""
-    return web.json_response(data, status=status, headers={**PRIVATE, **(headers or {})})
+    return web.json_response(data, status=status, headers={**NO_STORE, **(headers or {})})
 
 
 @routes.get("/api/institutions", name="api_institutions")

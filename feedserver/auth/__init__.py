@@ -17,8 +17,8 @@ from collections.abc import AsyncIterator
 import aiohttp_jinja2
 from aiohttp import web
 
-from ..typedefs import cipher_key, config_key, db_key, http_key, token_store_key
-from .appkeys import login_states_key, me_sections_key
+from ..typedefs import cipher_key, config_key, db_key, http_key
+from .appkeys import login_states_key, me_sections_key, token_store_key
 from .schools import school_picker
 from .state import LoginStates
 from .tokens import TokenStore

@@ -21,7 +21,7 @@ from typing import NoReturn
 from aiohttp import web
 from aiohttp_session import get_session
 
-from ..middlewares import is_api_request
+from ..http_policy import is_api_request
 from ..problems import ProblemError
 from ..secure import constant_time_equals, random_token
 from ..typedefs import config_key

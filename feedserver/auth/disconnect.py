@@ -13,7 +13,8 @@ import logging
 from aiohttp import web
 
 from ..store.students import delete_student
-from ..typedefs import db_key, token_store_key
+from ..typedefs import db_key
+from .appkeys import token_store_key
 
 __all__ = ["disconnect_student"]
 

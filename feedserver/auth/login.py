@@ -19,12 +19,12 @@ from aiohttp import web
 
 from ..canvas import oauth
 from ..canvas.errors import CanvasError, MalformedResponse
-from ..canvasfeed.students import upgrade_feed_student
 from ..config import Institution
 from ..feeds.tokens import current_feed_token
+from ..store.feed_students import upgrade_feed_student
 from ..store.students import upsert_student
-from ..typedefs import cipher_key, config_key, db_key, http_key, token_store_key
-from .appkeys import login_states_key
+from ..typedefs import cipher_key, config_key, db_key, http_key
+from .appkeys import login_states_key, token_store_key
 from .state import PendingLogin
 
 __all__ = ["redirect_uri", "start_login", "complete_login", "CanvasIdentity"]
@@ -57,7 +57,7 @@ async def complete_login(app: web.Application, institution: Institution, code: s
 
     `signed_in` is the student this browser is already signed in as: if that
     is a calendar-feed student at this school, their row becomes the OAuth
-    student (canvasfeed/students.py), so their feed URL keeps working.
+    student (store/feed_students.py), so their feed URL keeps working.
     Raises `OAuthError` (e.g. ``invalid_grant`` for a reused code),
     `CanvasUnavailable` or `MalformedResponse`; nothing is stored then.
     """

@@ -1,10 +1,12 @@
 """What the /me page shows, computed by small functions, one per section.
 
-me.html includes one partial per section (``me/_*.html``). This module
-computes the core sections (connection status, feed links); other subsystems
-add their own with `add_me_section(app, provider)` in their ``setup(app)``:
-the provider gets the request and the `Student` row and returns the context
-its partial reads. Providers run in the order they were added; a key a
+me.html includes one partial per section (``me/_*.html``). The core
+sections are computed here: the connection status, and the feed (its links,
+its settings and the undated assignments, from `feedserver.feeds`, a layer
+below this one). Subsystems above auth add their own with
+`add_me_section(app, provider)` in their ``setup(app)``: the provider gets
+the request and the `Student` row and returns the context its partial reads.
+Providers run after the core sections, in the order they were added; a key a
 provider returns must not collide with another's (prefix it with your area).
 """
 
@@ -18,6 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from aiohttp import web
 
 from ..config import Institution
+from ..feeds.me import feed_sections
 from ..feeds.tokens import FeedLinks, current_feed_token, feed_links
 from ..store.models import Student
 from ..typedefs import cipher_key, config_key, db_key
@@ -76,6 +79,7 @@ async def me_context(request: web.Request, student: Student, institution: Instit
         "status": connection_status(student, institution),
         "feed": await feed_section(request, student),
         "csrf_token": await csrf_token(request),
+        **await feed_sections(request, student),
     }
     for provider in request.app[me_sections_key]:
         context.update(await provider(request, student))

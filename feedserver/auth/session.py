@@ -16,7 +16,7 @@ from aiohttp import web
 from aiohttp_session import get_session, new_session
 from sqlalchemy import select
 
-from ..middlewares import is_api_request
+from ..http_policy import is_api_request
 from ..problems import ProblemError
 from ..store.models import Student
 from ..typedefs import db_key

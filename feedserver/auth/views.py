@@ -18,9 +18,10 @@ from authlib.oauth2.rfc6749.parameters import parse_authorization_code_response
 from sqlalchemy import select
 
 from ..canvas.errors import CanvasError, CanvasUnavailable, MalformedResponse, OAuthError
-from ..canvasfeed.students import SOURCE as FEED_SOURCE
-from ..canvasfeed.students import unconfigured_school
 from ..config import Institution
+from ..http_policy import NO_STORE
+from ..store.feed_students import SOURCE as FEED_SOURCE
+from ..store.feed_students import unconfigured_school
 from ..store.models import Institution as InstitutionRow
 from ..store.models import Student
 from ..typedefs import config_key, db_key
@@ -38,9 +39,6 @@ __all__ = ["routes"]
 
 _LOGGER = logging.getLogger(__name__)
 routes = web.RouteTableDef()
-
-#: Pages that show a feed URL or a sign-in outcome must not sit in any cache.
-NO_STORE = {"Cache-Control": "no-store"}
 
 
 def _login_url(institution: Institution, return_to: str | None = None) -> str:

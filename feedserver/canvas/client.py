@@ -1,7 +1,7 @@
 """An async Canvas REST client for one student: pagination, rate limits, retries.
 
 Every request goes through the one shared `aiohttp.ClientSession` with its own
-timeout. The client:
+timeout (`http_policy.DEFAULT_TIMEOUT` unless the policy says otherwise). The client:
 
 - follows the ``Link: rel="next"`` URL Canvas sends (parsed by aiohttp's
   ``resp.links``) and never builds page URLs itself; a next URL seen twice
@@ -9,7 +9,8 @@ timeout. The client:
   travel there) or more than `ClientPolicy.max_pages` pages stop the listing;
 - reads ``X-Rate-Limit-Remaining`` (aiohttp's headers are case-insensitive,
   and Canvas sends lowercase names since 2024) and pauses before the per-token
-  bucket runs dry, sized by Canvas's leak rate (canvas.md §2);
+  bucket runs dry, sized by Canvas's leak rate (canvas-lms
+  app/middleware/request_throttle.rb);
 - retries throttling (403 "Rate Limit Exceeded" and 429), 5xx, timeouts and
   dropped or truncated bodies with jittered exponential backoff inside a
   bounded per-client budget, then gives up with the last error;
@@ -31,13 +32,14 @@ import json
 import logging
 import random
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import aiohttp
 from multidict import CIMultiDictProxy
 from yarl import URL
 
+from ..http_policy import DEFAULT_TIMEOUT
 from .errors import (
     CanvasError,
     CanvasUnavailable,
@@ -86,8 +88,7 @@ class ClientPolicy:
     leak_rate: float = 10.0
     """Units Canvas's bucket drains per second (code default); sizes the pause."""
     max_pause: float = 30.0
-    timeout: aiohttp.ClientTimeout = field(
-        default_factory=lambda: aiohttp.ClientTimeout(total=30, connect=10, sock_read=20))
+    timeout: aiohttp.ClientTimeout = DEFAULT_TIMEOUT
     max_body_bytes: int = 20_000_000
 
 

@@ -2,7 +2,8 @@
 
 authlib builds and parses the protocol messages (it has no aiohttp client);
 every request goes through the caller's one shared `aiohttp.ClientSession`.
-Canvas specifics (canvas.md §1): the ``purpose`` label, refresh responses
+Canvas specifics (canvas-lms app/controllers/oauth2_provider_controller.rb
+and lib/canvas/oauth/): the ``purpose`` label, refresh responses
 without a new refresh token, token errors as JSON ``{error,
 error_description}`` (or, from older Canvas, a 302 back to the redirect URI,
 which is why redirects are never followed), and revocation by ``DELETE`` with
@@ -24,6 +25,7 @@ from authlib.oauth2.rfc6749.parameters import prepare_grant_uri, prepare_token_r
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 
 from ..config import Institution
+from ..http_policy import OAUTH_TIMEOUT
 from .errors import CanvasError, CanvasUnavailable, MalformedResponse, OAuthError, error_for_response
 
 __all__ = [
@@ -40,9 +42,6 @@ _LOGGER = logging.getLogger(__name__)
 
 #: Shown to the student in Canvas under Settings > Approved Integrations.
 PURPOSE = "Homework Muffin"
-#: Token calls are small; a stuck Canvas should fail the login, not hang it.
-TOKEN_TIMEOUT = aiohttp.ClientTimeout(total=15, connect=5)
-API_TIMEOUT = aiohttp.ClientTimeout(total=15, connect=5)
 
 
 def authorization_url(institution: Institution, redirect_uri: str, state: str,
@@ -113,7 +112,7 @@ async def revoke_token(http: aiohttp.ClientSession, canvas_url: str, access_toke
     url = f"{canvas_url}/login/oauth2/token"
     try:
         async with http.delete(url, headers=_bearer(access_token), allow_redirects=False,
-                               timeout=TOKEN_TIMEOUT) as response:
+                               timeout=OAUTH_TIMEOUT) as response:
             text = await response.text()
             error = error_for_response(response.status, response.headers, text, what="DELETE /login/oauth2/token")
     except (aiohttp.ClientError, TimeoutError) as exc:
@@ -131,7 +130,7 @@ async def fetch_json(http: aiohttp.ClientSession, canvas_url: str, path: str, ac
     what = f"GET {path}"
     try:
         async with http.get(f"{canvas_url}{path}", headers={**_bearer(access_token), "Accept": "application/json"},
-                            allow_redirects=False, timeout=API_TIMEOUT) as response:
+                            allow_redirects=False, timeout=OAUTH_TIMEOUT) as response:
             text = await response.text()
             error = error_for_response(response.status, response.headers, text, what=what)
     except (aiohttp.ClientError, TimeoutError) as exc:
@@ -156,7 +155,7 @@ async def _token_request(http: aiohttp.ClientSession, institution: Institution, 
     headers = {"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"}
     try:
         async with http.post(url, data=body.encode(), headers=headers, allow_redirects=False,
-                             timeout=TOKEN_TIMEOUT) as response:
+                             timeout=OAUTH_TIMEOUT) as response:
             status = response.status
             location = response.headers.get("Location", "")
             text = await response.text()

@@ -20,9 +20,9 @@ from ..auth.schools import READS
 from ..canvas.coursework import ASSIGNMENTS_PARAMS
 from ..canvas.scopes import READ_ONLY_SCOPES
 from ..config import Config, DeveloperKey
+from ..store.feed_students import SOURCE
 from ..store.models import Institution as InstitutionRow
 from ..store.models import SchoolRequest, Student
-from .students import SOURCE
 
 __all__ = ["DEFAULT_SCOPES", "SchoolDemand", "admin_message", "board_json", "demand_board", "inherited_key"]
 

@@ -20,19 +20,19 @@ import aiohttp
 from aiohttp.abc import AbstractResolver
 from yarl import URL
 
+from ..http_policy import DEFAULT_TIMEOUT
 from .addresses import AddressPolicy, public_only
 from .errors import FeedError, FeedGone, FeedTooLarge, FeedUnavailable, NotACalendar
 from .resolver import CheckedResolver
 from .urls import HttpRule, check_target
 
-__all__ = ["FEED_TIMEOUT", "MAX_FEED_BYTES", "MAX_REDIRECTS", "FeedFetcher", "FetchResult"]
+__all__ = ["MAX_FEED_BYTES", "MAX_REDIRECTS", "FeedFetcher", "FetchResult"]
 
 _LOGGER = logging.getLogger(__name__)
 
 #: Canvas caps a feed at 1,000 assignments + 1,000 events: a few MB at most.
 MAX_FEED_BYTES = 5_000_000
 MAX_REDIRECTS = 3
-FEED_TIMEOUT = aiohttp.ClientTimeout(total=30, connect=10, sock_read=20)
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _CALENDAR_TYPES = frozenset({"text/calendar", "application/ics", "text/x-vcalendar"})
 _CHUNK = 64 * 1024
@@ -62,7 +62,7 @@ class FeedFetcher:
 
     def __init__(self, *, policy: AddressPolicy = public_only, resolver: AbstractResolver | None = None,
                  http: HttpRule = "never", max_bytes: int = MAX_FEED_BYTES, max_redirects: int = MAX_REDIRECTS,
-                 timeout: aiohttp.ClientTimeout = FEED_TIMEOUT, user_agent: str | None = None) -> None:
+                 timeout: aiohttp.ClientTimeout = DEFAULT_TIMEOUT, user_agent: str | None = None) -> None:
         self.policy = policy
         self.http = http
         self.max_bytes = max_bytes

@@ -8,10 +8,10 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
+from ..store.feed_students import SOURCE
 from ..store.models import Institution as InstitutionRow
 from ..store.models import Student
 from ..typedefs import config_key, db_key
-from .students import SOURCE
 
 __all__ = ["feed_me_section"]
 

@@ -24,13 +24,13 @@ from ..crypto import DecryptionError, TokenCipher
 from ..feeds.publish import rerender
 from ..feeds.tokens import current_feed_token
 from ..ratelimit import TokenBucketLimiter
+from ..store.feed_students import SOURCE, feed_institution, feed_user_id
 from ..store.models import RenderedFeed, Student, SyncRun
 from ..sync.apply import Changes, apply_coursework, assignment_values
 from ..sync.job import StudentRef, SyncDeps, SyncOutcome, record_failure
 from .errors import FeedBusy, FeedError
 from .fetch import FeedFetcher, FetchResult
 from .parse import parse_canvas_feed
-from .students import SOURCE, feed_institution, feed_user_id
 from .urls import FeedUrl, parse_feed_url
 
 __all__ = ["Connected", "FeedSource"]

@@ -11,6 +11,7 @@ from aiohttp import web
 from ..auth.csrf import CSRF_FIELD, check_csrf, csrf_token
 from ..auth.schools import count_request_once, normalize_host
 from ..auth.session import sign_in
+from ..http_policy import NO_STORE
 from ..typedefs import config_key, db_key
 from .admin import require_admin
 from .appkeys import feed_source_key
@@ -21,7 +22,6 @@ __all__ = ["FEED_URL_FIELD", "routes"]
 
 routes = web.RouteTableDef()
 FEED_URL_FIELD = "feed_url"
-_NO_STORE = {"Cache-Control": "no-store"}
 
 
 async def _page(request: web.Request, *, status: int = 200, problem: str | None = None,
@@ -33,7 +33,7 @@ async def _page(request: web.Request, *, status: int = 200, problem: str | None 
         "problem": problem, "host": host, "school": school,
     }
     response = aiohttp_jinja2.render_template("canvasfeed_connect.html", request, context, status=status)
-    response.headers.update(_NO_STORE)
+    response.headers.update(NO_STORE)
     return response
 
 
@@ -61,11 +61,11 @@ async def connect_submit(request: web.Request) -> web.StreamResponse:
         # (once: not again if this browser already asked on the "not yet" page).
         await count_request_once(request, connected.host)
     await sign_in(request, connected.student_id)
-    raise web.HTTPSeeOther("/me", headers=_NO_STORE)
+    raise web.HTTPSeeOther("/me", headers=NO_STORE)
 
 
 @routes.get("/admin/api/demand", name="admin_demand")
 async def admin_demand(request: web.Request) -> web.StreamResponse:
     require_admin(request)
     board = await demand_board(request.app[db_key], request.app[config_key])
-    return web.json_response(board_json(board), headers=_NO_STORE)
+    return web.json_response(board_json(board), headers=NO_STORE)

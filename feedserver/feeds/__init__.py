@@ -1,16 +1,17 @@
-"""Private calendar feeds: rendering, caching, the feed routes and feed settings.
+"""Private calendar feeds: tokens, rendering, caching and the routes calendar apps poll.
 
-`setup(app)` registers the routes (``feed``, ``feed_sessions``,
-``feed_settings``), the /me sections and, once the database exists, the
-`FeedCache` on ``app[feed_cache_key]``. Other subsystems use:
+`setup(app)` registers the poll routes (``feed``, ``feed_sessions``) and,
+once the database exists, the `FeedCache` on ``app[feed_cache_key]``
+(feeds.appkeys). Other subsystems use:
 
 - `feeds.preferences.update_settings(db, student_id, patch, public_url=...)`;
 - `feeds.publish.rerender(session, student_id, ...)` inside their own transaction;
-- `feeds.render` (pure rendering) and `feeds.tokens` (feed URLs, rotation).
+- `feeds.render` (pure rendering) and `feeds.tokens` (feed URLs, rotation);
+- `feeds.me.feed_sections`, the feed's part of /me (auth/me.py).
 
-This package's own import stays light (the web handlers are imported by
-`setup`), so `sync`, `planning` and others can import `feeds.publish`
-without pulling in auth and its page handlers.
+Feeds stands below auth and planning and imports neither: the work sessions
+of a plan reach the feed through the `planned_sessions` table
+(feeds/sessions.py), and the settings form that may replan is planning's.
 """
 
 from __future__ import annotations
@@ -19,18 +20,15 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from ..typedefs import config_key, db_key, engine_key, feed_cache_key
+from ..typedefs import config_key, db_key, engine_key
+from .appkeys import feed_cache_key
+from .cache import FeedCache
+from .views import routes
 
-__all__ = ["POLL_ROUTES", "setup"]
-
-#: The routes calendar apps poll: most of all requests, served by `views` on a path of their own
-#: (`middlewares.poll_fast_path`: no session, no templates; the handlers set their own headers).
-POLL_ROUTES = frozenset({"feed", "feed_sessions"})
+__all__ = ["setup"]
 
 
 async def _feed_cache(app: web.Application) -> AsyncIterator[None]:
-    from .cache import FeedCache
-
     # After app.py's database context, whose engine and sessionmaker it needs.
     server = app[config_key].server
     cache = FeedCache(app[engine_key], app[db_key], public_url=server.public_url,
@@ -42,11 +40,6 @@ async def _feed_cache(app: web.Application) -> AsyncIterator[None]:
 
 
 def setup(app: web.Application) -> None:
-    """Register routes, the /me sections and the feed cache."""
-    from ..auth.me import add_me_section
-    from .me import feed_sections
-    from .views import routes
-
+    """Register the poll routes and the feed cache."""
     app.cleanup_ctx.append(_feed_cache)
     app.router.add_routes(routes)
-    add_me_section(app, feed_sections)

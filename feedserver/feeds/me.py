@@ -1,7 +1,8 @@
 """The feed's sections of /me: feed settings and the assignments with no due date.
 
-Registered with `auth.me.add_me_section`; the partials are
-``me/_feed_settings.html`` and ``me/_undated.html``.
+A core section of /me, computed by auth/me.py (`me_context`); the partials are
+``me/_feed_settings.html`` and ``me/_undated.html``. The form posts to
+planning/views.py, because a settings change may move the plan.
 """
 
 from __future__ import annotations

@@ -10,7 +10,8 @@ Every function takes an open `AsyncSession`, so callers render inside the
 same transaction that changed the data: a poll never sees new assignments
 with an old feed, or the reverse. The inputs are the student row, their
 published assignments with course codes, and the suggested work sessions
-that `feedserver.planning` stored (only when the student turned them on).
+that `feedserver.planning` stored (read by sessions.py; only when the student
+turned them on).
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ..settings import StudentSettings
 from ..store.models import Assignment, Course, RenderedFeed, Student
 from ..store.models import Institution as InstitutionRow
-from .render import FeedAssignment, FeedContext, WorkSession, render_feed
+from .render import FeedAssignment, FeedContext, render_feed
+from .sessions import work_sessions
 from .tokens import FEED_KINDS
 
 __all__ = ["etag_for", "feed_inputs", "rerender"]
@@ -84,14 +86,6 @@ async def feed_inputs(session: AsyncSession, student_id: int, *,
     return context, assignments
 
 
-async def _work_sessions(session: AsyncSession, student_id: int, context: FeedContext) -> list[WorkSession]:
-    """Suggested work sessions of the balanced plan (none unless the student turned suggestions on)."""
-    # Imported here: feedserver.planning imports this module to re-render after replanning.
-    from ..planning.store import work_sessions
-
-    return await work_sessions(session, student_id, context.settings, context.time_zone)
-
-
 async def rerender(session: AsyncSession, student_id: int, *, public_url: str | None, now: datetime,
                    kinds: Iterable[str] | None = None) -> dict[str, bool]:
     """Render and store the student's feeds; {kind: True if the stored bytes changed}.
@@ -112,7 +106,7 @@ async def rerender(session: AsyncSession, student_id: int, *, public_url: str | 
     if inputs is None:
         return {}
     context, assignments = inputs
-    sessions = await _work_sessions(session, student_id, context)
+    sessions = await work_sessions(session, student_id, context.settings, context.time_zone)
     changed: dict[str, bool] = {}
     for kind in wanted:
         if kind not in FEED_KINDS:

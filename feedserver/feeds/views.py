@@ -1,10 +1,11 @@
-"""HTTP handlers: the calendar feed that apps poll, and the feed-settings form.
+"""HTTP handlers of the calendar feeds that apps poll (the feed-settings form is planning's, planning/views.py).
 
 The feed handler is the hot path (every subscribed calendar polls it): it
 resolves the token (from memory once this process has seen it, see cache.py),
 answers 304 when the client's copy is current, and otherwise sends cached
 bytes, gzipped if the client asks, with headers built once per feed version.
-It never answers 406: Google's fetcher sends no Accept header (ics.md).
+It never answers 406: Google's fetcher (``Google-Calendar-Importer``) sends
+no Accept header.
 """
 
 from __future__ import annotations
@@ -15,15 +16,9 @@ from functools import lru_cache
 from aiohttp import web
 from multidict import CIMultiDict, CIMultiDictProxy
 
-from ..auth.csrf import check_csrf
-from ..auth.session import require_student
-from ..middlewares import SECURITY_HEADERS
-from ..planning.actions import change_settings
-from ..planning.appkeys import planner_key
-from ..settings import SettingsError
-from ..typedefs import db_key, feed_cache_key
+from ..http_policy import NO_STORE, SECURITY_HEADERS
+from .appkeys import feed_cache_key
 from .cache import CachedFeed
-from .preferences import patch_from_form
 
 __all__ = ["feed_response", "routes"]
 
@@ -38,7 +33,7 @@ _CACHE_CONTROL = "private, max-age=300"
 def _plain(status: int, text: str, extra_headers: dict[str, str] | None = None) -> web.Response:
     # Plain and tiny: a calendar app gets nothing to parse, and no hint whether the token ever existed.
     return web.Response(status=status, body=text.encode(), content_type="text/plain",
-                        headers={**SECURITY_HEADERS, "Cache-Control": "no-store", **(extra_headers or {})})
+                        headers={**SECURITY_HEADERS, **NO_STORE, **(extra_headers or {})})
 
 
 @lru_cache(maxsize=256)  # calendar apps send a handful of distinct values, the same ones every poll
@@ -126,17 +121,3 @@ async def feed(request: web.Request) -> web.StreamResponse:
 @routes.get(r"/feeds/{token:[A-Za-z0-9_-]+}-sessions.ics", name="feed_sessions")
 async def feed_sessions(request: web.Request) -> web.StreamResponse:
     return await _serve(request, "sessions")
-
-
-@routes.post("/me/feed-settings", name="feed_settings")
-async def feed_settings(request: web.Request) -> web.StreamResponse:
-    student_id = await require_student(request)
-    await check_csrf(request)
-    form = await request.post()
-    try:
-        patch = await patch_from_form(request.app[db_key], student_id, form)
-        # Through planning: hiding a course also takes its work sessions out of the plan now.
-        await change_settings(request.app[planner_key], student_id, patch)
-    except SettingsError as exc:
-        raise web.HTTPBadRequest(text=f"That setting was not saved: {exc.message}") from None
-    raise web.HTTPSeeOther("/me#feed-settings-title")

@@ -21,7 +21,6 @@ from aiohttp import web
 
 from ..typedefs import config_key, db_key, http_key
 from .appkeys import lti_service_key
-from .framing import drop_frame_deny
 from .service import LtiService
 from .views import setup_routes
 
@@ -35,7 +34,6 @@ async def _lti_context(app: web.Application) -> AsyncIterator[None]:
 
 
 def setup(app: web.Application) -> None:
-    """Register the LTI routes, the service and the hook that lets platforms frame LTI pages."""
+    """Register the LTI routes and the service."""
     app.cleanup_ctx.append(_lti_context)
-    app.on_response_prepare.append(drop_frame_deny)
     setup_routes(app)

@@ -25,6 +25,7 @@ import aiohttp
 from joserfc.errors import JoseError
 from joserfc.jwk import RSAKey
 
+from ..http_policy import JWKS_TIMEOUT
 from .errors import JwksUnavailable, UnknownKey
 
 __all__ = ["JwksCache", "JWKS_TTL", "MIN_REFETCH"]
@@ -33,7 +34,6 @@ _LOGGER = logging.getLogger(__name__)
 
 JWKS_TTL = timedelta(hours=1)
 MIN_REFETCH = timedelta(seconds=10)
-_TIMEOUT = aiohttp.ClientTimeout(total=10, connect=5)
 _MAX_BYTES = 512 * 1024
 
 
@@ -96,7 +96,7 @@ class JwksCache:
         _LOGGER.info("fetched the LTI platform JWKS at %s: %d usable key(s)", url, len(entry.keys))
 
     async def _fetch(self, url: str) -> Any:
-        async with self._http.get(url, timeout=_TIMEOUT, allow_redirects=False,
+        async with self._http.get(url, timeout=JWKS_TIMEOUT, allow_redirects=False,
                                   headers={"Accept": "application/json"}) as response:
             if response.status != 200:
                 raise ValueError(f"HTTP {response.status}")

@@ -26,6 +26,7 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from ..auth.session import sign_in
+from ..http_policy import NO_STORE, allow_framing
 from ..logs import route_label
 from ..secure import constant_time_equals
 from ..typedefs import config_key
@@ -33,7 +34,6 @@ from .appkeys import lti_service_key
 from .binding import bindings_of, has_binding, set_bindings
 from .canvas_config import ICON_PATH, canvas_configuration
 from .errors import CrossSiteRequest, LtiLaunchError, MalformedRequest, StateMismatch
-from .framing import make_frameable
 from .landing import landing_for
 from .login import storage_key, storage_target
 from .platforms import framing_origins, origin_of
@@ -46,7 +46,6 @@ _LOGGER = logging.getLogger(__name__)
 STORAGE_PATH = "/lti/launch/storage"
 #: Our script sends this header; a cross-site form cannot, and a cross-site fetch would need CORS we never grant.
 STORAGE_HEADER = "X-Muffin-LTI"
-NO_STORE = {"Cache-Control": "no-store"}
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -74,7 +73,8 @@ def _refused(request: web.Request, exc: LtiLaunchError) -> web.Response:
 def _page(request: web.Request, template: str, context: Mapping[str, Any], *, status: int = 200) -> web.Response:
     response = aiohttp_jinja2.render_template(template, request, dict(context), status=status)
     response.headers.update(NO_STORE)
-    make_frameable(response, framing_origins(request.app[config_key]))
+    # Platforms show LTI pages in a frame; so may our own pages.
+    allow_framing(response, ("'self'", *framing_origins(request.app[config_key])))
     return response
 
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
-from .records import DayLoad, fmt_hours
+from ..hours import fmt_hours
+from .records import DayLoad
 
 __all__ = ["workload_svg"]
 

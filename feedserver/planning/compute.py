@@ -25,6 +25,7 @@ from muffin_analytics.days import day_number
 from muffin_analytics.errors import AnalyticsError
 from muffin_analytics.schema import KINDS, conform
 
+from ..hours import fmt_hours
 from ..settings import StudentSettings
 from .records import (
     MODEL_NOTE,
@@ -33,7 +34,6 @@ from .records import (
     PlanItem,
     PlannedWork,
     Workload,
-    fmt_hours,
 )
 
 __all__ = [
@@ -44,7 +44,6 @@ __all__ = [
     "PlannedWork",
     "Workload",
     "compute_workload",
-    "fmt_hours",
 ]
 
 #: Days shown in the chart and the API's `days`.

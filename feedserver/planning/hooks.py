@@ -1,7 +1,7 @@
 """Replanning after each sync, by composing the sync service's per-source functions.
 
-`SyncService` syncs each `Student.source` with the function in its
-`sources` mapping (canvasfeed adds its own entry the same way); wrapping
+`SyncService` syncs each `Student.source` with the function in its table of
+sources (app.py builds it: the Canvas API and the calendar feed); wrapping
 each one keeps sync free of any knowledge of planning.
 """
 
@@ -30,9 +30,6 @@ def with_planning(sources: Mapping[str, SourceSync], planner: Planner) -> dict[s
 
 
 def _then_plan(sync: SourceSync, planner: Planner) -> SourceSync:
-    if getattr(sync, "_plans", False):
-        return sync  # already wrapped (setup ran twice on one service)
-
     async def synced_then_planned(deps: SyncDeps, student: StudentRef, worker: str | None) -> SyncOutcome:
         outcome = await sync(deps, student, worker)
         if outcome.outcome == "ok":
@@ -43,5 +40,4 @@ def _then_plan(sync: SourceSync, planner: Planner) -> SourceSync:
                 _LOGGER.warning("planning for student %s failed: %s", student.id, type(exc).__name__)
         return outcome
 
-    synced_then_planned._plans = True  # type: ignore[attr-defined]
     return synced_then_planned

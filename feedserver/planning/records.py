@@ -1,6 +1,6 @@
 """Planning's records: what a plan reads and what it produces (plain dataclasses, no pandas).
 
-Kept apart from compute.py so the feed renderer can read stored sessions
+Kept apart from compute.py so the page, the API and the tests can use them
 without importing the analytics stack.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-__all__ = ["MODEL_NOTE", "DayLoad", "Estimate", "PlanItem", "PlannedWork", "Workload", "fmt_hours"]
+__all__ = ["MODEL_NOTE", "DayLoad", "Estimate", "PlanItem", "PlannedWork", "Workload"]
 
 MODEL_NOTE = ("Estimates are based on assignment type and points (reading and writing rates from the "
               "Rice/Wake Forest workload estimator); adjust any estimate and the plan learns your pace.")
@@ -91,9 +91,3 @@ class Workload:
     @property
     def planned_hours(self) -> float:
         return sum(s.hours for s in self.sessions)
-
-
-def fmt_hours(hours: float) -> str:
-    """1.5 → "1.5 h", 2.0 → "2 h", 0.25 → "0.3 h" (one decimal: the estimates are not more precise)."""
-    value = round(hours, 1)
-    return f"{value:g} h"

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC
 from typing import Any
 
-from .records import MODEL_NOTE, Workload, fmt_hours
+from ..hours import fmt_hours
+from .records import MODEL_NOTE, Workload
 
 __all__ = ["peak_sentence", "workload_document"]
 

@@ -2,7 +2,7 @@
 
 Students who connected by calendar feed while their school had not switched
 Homework Muffin on sit under a stand-in row for their Canvas host
-(canvasfeed/students.py). When the school is configured, they move to its
+(store/feed_students.py). When the school is configured, they move to its
 row, so their feed keeps working, pasting the URL again finds them, and
 signing in with Canvas upgrades them instead of adding a second student.
 """

@@ -13,7 +13,8 @@ Ordering matters and is the point of this module:
 
 How a student is synced depends on where their data comes from (`Student.source`):
 `SOURCE_SYNCS` maps a source to its function. "oauth" (the Canvas API) is
-here; the Canvas calendar-feed source adds its own entry.
+here; app.py's table of sources adds the Canvas calendar feed's
+(canvasfeed/source.py).
 """
 
 from __future__ import annotations

@@ -29,7 +29,8 @@ from sqlalchemy import select
 
 from feedserver.app import SESSION_COOKIE
 from feedserver.store.models import Student
-from feedserver.typedefs import db_key, sync_service_key
+from feedserver.sync.appkeys import sync_service_key
+from feedserver.typedefs import db_key
 from tests.api.conftest import NORTH_STUDENT
 from tests.auth.live import LiveStack, live_stack
 

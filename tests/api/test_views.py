@@ -14,7 +14,8 @@ from feedserver.feeds.tokens import resolve_feed_token
 from feedserver.settings import StudentSettings
 from feedserver.store.models import RenderedFeed, Student
 from feedserver.store.students import set_status
-from feedserver.typedefs import db_key, sync_service_key
+from feedserver.sync.appkeys import sync_service_key
+from feedserver.typedefs import db_key
 from tests.api.conftest import ALLOWED_ORIGIN, NORTH_STUDENT, signed_in
 
 ORIGIN = {"Origin": ALLOWED_ORIGIN}

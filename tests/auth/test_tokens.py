@@ -8,10 +8,11 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from feedserver.auth.appkeys import token_store_key
 from feedserver.auth.tokens import TokenStore
 from feedserver.canvas.errors import CanvasUnavailable, ReconnectNeeded
 from feedserver.store.models import CanvasToken, Student
-from feedserver.typedefs import cipher_key, config_key, db_key, http_key, token_store_key
+from feedserver.typedefs import cipher_key, config_key, db_key, http_key
 from tests.auth.helpers import sign_in, token_requests
 
 

@@ -9,9 +9,10 @@ import pytest
 from sqlalchemy import func, select
 
 from feedserver.canvasfeed.appkeys import feed_source_key
-from feedserver.canvasfeed.students import feed_user_id, unconfigured_slug
+from feedserver.store.feed_students import feed_user_id, unconfigured_slug
 from feedserver.store.models import Assignment, Institution, SchoolRequest, Student, SyncRun
-from feedserver.typedefs import db_key, sync_service_key
+from feedserver.sync.appkeys import sync_service_key
+from feedserver.typedefs import db_key
 from tests.auth.helpers import count
 from tests.canvasfeed.conftest import MakeMuffin
 from tests.canvasfeed.helpers import BEFORE_TERM, canvas_feed_url, connect_form_token, post_feed_url

@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from feedserver.canvasfeed.students import upgrade_feed_student
 from feedserver.feeds.tokens import resolve_feed_token
+from feedserver.store.feed_students import upgrade_feed_student
 from feedserver.store.models import Institution, Student
 from feedserver.typedefs import db_key
 from tests.auth.helpers import count, sign_in

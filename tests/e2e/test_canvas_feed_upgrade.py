@@ -15,7 +15,8 @@ import pytest
 from sqlalchemy import func, select
 
 from feedserver.store.models import Assignment, Student
-from feedserver.typedefs import db_key, sync_service_key
+from feedserver.sync.appkeys import sync_service_key
+from feedserver.typedefs import db_key
 from tests.auth.helpers import sign_in
 from tests.canvasfeed.helpers import BEFORE_TERM, canvas_feed_url, feed_events, feed_path, post_feed_url
 

@@ -29,7 +29,8 @@ from feedserver.store.models import (
     RenderedFeed,
     Student,
 )
-from feedserver.typedefs import db_key, token_store_key
+from feedserver.auth.appkeys import token_store_key
+from feedserver.typedefs import db_key
 from tests.auth.helpers import count, csrf_of, session_cookie, sign_in, token_requests
 from tests.conftest import make_config
 

@@ -8,7 +8,8 @@ from sqlalchemy import select
 
 from feedserver.planning.appkeys import planner_key
 from feedserver.store.models import Student
-from feedserver.typedefs import db_key, sync_service_key
+from feedserver.sync.appkeys import sync_service_key
+from feedserver.typedefs import db_key
 from tests.auth.live import LiveStack
 
 pytestmark = pytest.mark.browser

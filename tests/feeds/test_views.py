@@ -11,6 +11,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 from sqlalchemy import event, select
 
+from feedserver.feeds.appkeys import feed_cache_key
 from feedserver.feeds.tokens import feed_links, issue_feed_token
 from feedserver.secure import random_token
 from feedserver.store.models import RenderedFeed
@@ -21,7 +22,6 @@ from feedserver.typedefs import (
     config_key,
     db_key,
     engine_key,
-    feed_cache_key,
 )
 from tests.feeds.parsers import parse_everywhere
 from tests.sync.helpers import Connected, connect, stored_feed

@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
+from feedserver.auth.appkeys import token_store_key
 from feedserver.sync.job import SyncDeps
 from feedserver.sync.scheduler import SyncService
-from feedserver.typedefs import config_key, db_key, http_key, token_store_key
+from feedserver.typedefs import config_key, db_key, http_key
 from tests.sync.helpers import PinnedClock
 
 

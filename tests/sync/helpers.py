@@ -19,10 +19,11 @@ from aiohttp.test_utils import TestClient
 from icalendar import Calendar
 from sqlalchemy import select
 
+from feedserver.auth.appkeys import token_store_key
 from feedserver.feeds.tokens import current_feed_token
 from feedserver.store.models import RenderedFeed, SyncRun
 from feedserver.store.students import upsert_student
-from feedserver.typedefs import cipher_key, config_key, db_key, token_store_key
+from feedserver.typedefs import cipher_key, config_key, db_key
 
 _PENDING = re.compile(r'name="pending" value="([^"]+)"')
 

@@ -12,9 +12,10 @@ import pytest
 from aiohttp.test_utils import TestClient
 from sqlalchemy import select
 
+from feedserver.auth.appkeys import token_store_key
 from feedserver.store.models import Assignment, Student
 from feedserver.sync.scheduler import SyncService
-from feedserver.typedefs import config_key, db_key, token_store_key
+from feedserver.typedefs import config_key, db_key
 from tests.sync.helpers import PinnedClock, connect, runs, sandbox_grant, stored_feed
 
 

@@ -12,7 +12,7 @@ from aiohttp.test_utils import TestClient
 
 from feedserver import cli
 from feedserver.config import Config
-from feedserver.sync.oneshot import sync_all_once
+from feedserver.sync_command import sync_all_once
 from tests.conftest import SECRET_KEY
 from tests.sync.helpers import connect, runs, stored_feed
 

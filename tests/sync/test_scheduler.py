@@ -12,9 +12,10 @@ from sqlalchemy import func, select, update
 
 from feedserver.store.models import Student, SyncRun
 from feedserver.store.students import set_status
+from feedserver.sync.appkeys import sync_service_key
 from feedserver.sync.job import StudentRef, SyncDeps, SyncOutcome, sync_oauth_student
 from feedserver.sync.scheduler import SyncService, SyncTooSoon
-from feedserver.typedefs import db_key, sync_service_key
+from feedserver.typedefs import db_key
 from tests.conftest import make_config
 from tests.sync.conftest import Sleeps, make_service
 from tests.sync.helpers import Connected, PinnedClock, connect, runs, student_ids

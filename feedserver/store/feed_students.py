@@ -6,6 +6,9 @@ secret: it is kept only inside the encrypted feed URL). Their school is the
 configured one with the same Canvas host, or else an unconfigured
 `institutions` row for that host (``host-<hash>``, configured=False), which is
 also what the demand board counts.
+
+Here, not in `feedserver.canvasfeed`, because sign-in (`auth.login`) upgrades
+these rows too: both packages stand on the store, neither on the other.
 """
 
 from __future__ import annotations
@@ -19,8 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ..config import Config, DeveloperKey, Institution, is_loopback_host
 from ..secure import Secret
-from ..store.models import FeedToken, Student
-from ..store.models import Institution as InstitutionRow
+from .models import FeedToken, Student
+from .models import Institution as InstitutionRow
 
 __all__ = [
     "SOURCE",
