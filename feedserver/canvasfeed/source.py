@@ -24,7 +24,8 @@ from ..crypto import DecryptionError, TokenCipher
 from ..feeds.publish import rerender
 from ..feeds.tokens import current_feed_token
 from ..ratelimit import TokenBucketLimiter
-from ..store.feed_students import SOURCE, feed_institution, feed_user_id
+from ..store.feed_students import SOURCE, feed_holder, feed_institution, feed_user_id
+from ..store.models import Institution as InstitutionRow
 from ..store.models import RenderedFeed, Student, SyncRun
 from ..sync.apply import Changes, apply_coursework, assignment_values
 from ..sync.job import StudentRef, SyncDeps, SyncOutcome, record_failure
@@ -45,7 +46,9 @@ class Connected:
     configured: bool
     """True if the school is configured for OAuth (the student can upgrade now)."""
     host: str
-    feed_token: str
+    sign_in_at: str | None = None
+    """The school's slug when this feed's student signs in with Canvas now (they upgraded,
+    or their Canvas profile named this feed): nothing was fetched or changed."""
 
 
 class FeedSource:
@@ -70,6 +73,9 @@ class FeedSource:
         if wait:
             raise FeedBusy("Many students are connecting to that school's Canvas right now. "
                            "Please try again in a minute.", self.connect_limiter.retry_after_header(wait))
+        upgraded = await self._canvas_student(feed)
+        if upgraded is not None:
+            return upgraded
         result = await self.fetcher.fetch(feed.url)
         school = self.config.institution_for_host(feed.host)
         time_zone = school.time_zone if school is not None else "UTC"
@@ -77,14 +83,15 @@ class FeedSource:
         public_url = self.config.server.public_url
         async with self.db.begin() as session:
             institution = await feed_institution(session, self.config, feed.host)
-            user_id = feed_user_id(feed.feed_code)
-            student = await session.scalar(select(Student).where(
-                Student.institution_id == institution.id, Student.canvas_user_id == user_id))
+            student = await feed_holder(session, institution.id, feed.feed_code, for_update=True)
+            if student is not None and student.source != SOURCE:  # upgraded since the check above
+                return Connected(student.id, False, institution.configured, feed.host, institution.slug)
             created = student is None
             if student is None:
-                student = Student(institution_id=institution.id, canvas_user_id=user_id, display_name="",
-                                  time_zone=time_zone, source=SOURCE, settings={})
+                student = Student(institution_id=institution.id, canvas_user_id=feed_user_id(feed.feed_code),
+                                  display_name="", time_zone=time_zone, source=SOURCE, settings={})
                 session.add(student)
+            student.canvas_feed_id = feed_user_id(feed.feed_code)
             student.status = "active"
             student.canvas_feed_url_enc = self.cipher.encrypt(feed.url)
             student.canvas_feed_etag = result.etag
@@ -94,10 +101,23 @@ class FeedSource:
             changes = await apply_coursework(session, student.id, coursework, values, now)
             await self._finish(session, student, changes, now, result.requests, None, public_url)
             student_id, configured = student.id, institution.configured
-        token = await current_feed_token(self.db, self.cipher, student_id)
+        await current_feed_token(self.db, self.cipher, student_id)
         _LOGGER.info("calendar-feed student %s connected (%s, %d assignments)", student_id,
                      "new" if created else "again", len(values))
-        return Connected(student_id, created, configured, feed.host, token)
+        return Connected(student_id, created, configured, feed.host)
+
+    async def _canvas_student(self, feed: FeedUrl) -> Connected | None:
+        """The feed's owner if they sign in with Canvas now: one student, one URL, so pasting
+        the feed again adds no feed student, and the feed URL alone no longer opens their page."""
+        school = self.config.institution_for_host(feed.host)
+        if school is None:
+            return None  # only a configured school has students who sign in with Canvas
+        async with self.db() as session:
+            institution_id = await session.scalar(select(InstitutionRow.id).where(InstitutionRow.slug == school.slug))
+            holder = await feed_holder(session, institution_id, feed.feed_code) if institution_id else None
+        if holder is None or holder.source == SOURCE:
+            return None
+        return Connected(holder.id, False, True, feed.host, school.slug)
 
     async def sync(self, deps: SyncDeps, ref: StudentRef, worker: str | None = None) -> SyncOutcome:
         """The scheduler's entry for ``source = "canvas_feed"`` (sync/job.py `SourceSync`)."""

@@ -89,6 +89,8 @@ def user_json(user: User) -> Json:
 
 
 def profile_json(user: User, base: str) -> Json:
+    """The caller's own profile: only for that user does Canvas add `calendar.ics`, `lti_user_id`
+    and the k5 fields (lib/api/v1/user_profile.rb); the sandbox serves no one else's."""
     return {
         "id": user.id,
         "name": user.name,
@@ -106,6 +108,7 @@ def profile_json(user: User, base: str) -> Json:
         "calendar": {"ics": f"{base}/feeds/calendars/user_{user.feed_uuid}.ics"},
         "lti_user_id": f"{user.feed_uuid[:20]}lti",
         "k5_user": False,
+        "use_classic_font_in_k5": False,
     }
 
 
