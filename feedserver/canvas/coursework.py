@@ -4,7 +4,7 @@ Strategy (measured on the sandbox semester, see bench/sync_requests.py): one
 ``GET /api/v1/courses`` for the active student enrollments, then one
 ``GET /api/v1/courses/:id/assignments?include[]=submission`` per course at
 100 per page. Canvas applies the student's overrides to every date it
-returns there (canvas.md §2) and includes the submission, so nothing else is
+returns there (docs/canvas-facts.md §11.2) and includes the submission, so nothing else is
 fetched. The planner (``/api/v1/planner/items``) can take one or two requests
 fewer, but it has no descriptions or submission types and no undated
 assignments, so it cannot fill the feed or the /me page.

@@ -1,6 +1,6 @@
 """Canvas's calendar feed, parsed into the same coursework the REST API sync stores.
 
-What Canvas puts in the feed (canvas.md §3, calendar_event.rb ``to_ics``):
+What Canvas puts in the feed (docs/canvas-facts.md §4, calendar_event.rb ``to_ics``):
 
 - UID ``event-assignment-<id>``, or ``event-assignment-override-<override id>``
   when an override sets the student's date; the assignment id is then only in

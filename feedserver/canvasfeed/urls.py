@@ -1,6 +1,6 @@
 """Checking a Canvas calendar-feed URL before any request is made.
 
-`parse_feed_url` accepts only what Canvas hands out (canvas.md §3):
+`parse_feed_url` accepts only what Canvas hands out (docs/canvas-facts.md §4.8):
 ``https://<host>/feeds/calendars/user_<code>.ics``, with no user info and no
 unusual port for https. `check_target` applies the scheme and address rules
 alone; redirects are checked with it (their path may differ), and so is every

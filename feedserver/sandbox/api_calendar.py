@@ -1,5 +1,5 @@
 """REST handlers for dated things: planner items, calendar events and the
-user's upcoming events (canvas.md §2).
+user's upcoming events (docs/canvas-facts.md §1, §2).
 
 - Planner: assignments (as assignment, quiz or discussion_topic items) and
   course events with a `plannable_date` in [start_date, end_date).

@@ -1,7 +1,7 @@
 """Canvas's JSON shapes: users, courses, assignments, submissions, planner
 items, calendar events and error bodies, plus Canvas's JSON encoding quirks.
 
-Field sets follow the Canvas REST docs (canvas.md §2); timestamps are
+Field sets follow the Canvas REST docs (docs/canvas-facts.md §11); timestamps are
 ISO 8601 UTC with a `Z`, ids are JSON numbers unless the client asked for
 `application/json+canvas-string-ids`.
 """
