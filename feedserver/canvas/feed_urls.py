@@ -1,7 +1,7 @@
 """The shape of Canvas's own calendar-feed URLs, and their one normal form.
 
 Canvas hands each user one feed, ``<scheme>://<host>/feeds/calendars/user_<code>.ics``
-(canvas.md §3); the code is the user's secret. The same URL comes back as
+(docs/canvas-facts.md §4.8); the code is the user's secret. The same URL comes back as
 ``calendar.ics`` in the user's own profile (docs/canvas-facts.md §6), which is
 how sign-in tells whose feed a stored URL is: both sides go through
 `split_feed_url`, so equal feeds give equal strings. Where such a URL may
