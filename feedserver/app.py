@@ -24,7 +24,7 @@ from . import api, auth, canvasfeed, feeds, lti, planning, sync
 from .canvasfeed.appkeys import feed_source_key
 from .config import Config
 from .crypto import TokenCipher, derive_fernet_key
-from .http_policy import DEFAULT_TIMEOUT, USER_AGENT
+from .http_policy import DEFAULT_TIMEOUT, USER_AGENT, hide_server_version
 from .middlewares import (
     error_middleware,
     poll_fast_path,
@@ -80,6 +80,7 @@ def sync_sources(app: web.Application) -> dict[str, SourceSync]:
 
 
 def create_app(config: Config) -> web.Application:
+    hide_server_version()
     app = web.Application(
         # The fast path first: calendar polls skip the rest (and the session and template ones).
         middlewares=[poll_fast_path, security_headers_middleware, error_middleware, settle_feed_changes],
