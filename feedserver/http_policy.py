@@ -10,6 +10,7 @@ Responses:
 - framing is allowed one way only: `allow_framing(response, ancestors)`, which
   names who may frame the page in the CSP and so leaves out X-Frame-Options
   (DENY has no "these origins" form; a browser that reads it blocks the frame);
+  pages that hold no user data (error pages) may be framed by `ANYONE`;
 - ``Server`` names no version, on our answers and aiohttp's own
   (`hide_server_version`): exact versions are for the admin, at ``/-/versions``;
 - `NO_STORE`: answers about one student, and pages that show a feed URL or a
@@ -31,6 +32,7 @@ from aiohttp import web, web_response
 from . import __version__
 
 __all__ = [
+    "ANYONE",
     "DEFAULT_TIMEOUT",
     "JWKS_TIMEOUT",
     "NO_STORE",
@@ -76,6 +78,10 @@ def content_security_policy(frame_ancestors: Sequence[str] = ()) -> str:
     return ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
             f"frame-ancestors {ancestors}; form-action 'self'; base-uri 'none'")
 
+
+ANYONE: Sequence[str] = ("*",)
+"""For `allow_framing`: any site may frame the page. Only for pages that hold no user data (error pages),
+so a school whose Canvas we do not know yet shows our message in its frame instead of "refused to connect"."""
 
 # Built once: every page that sets no policy of its own gets this one.
 _PAGE_CSP = content_security_policy()

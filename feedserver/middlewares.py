@@ -12,7 +12,7 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from .feeds.appkeys import feed_cache_key
-from .http_policy import POLL_ROUTES, add_security_headers, is_api_request
+from .http_policy import ANYONE, POLL_ROUTES, add_security_headers, allow_framing, is_api_request
 from .logs import route_label
 from .problems import ProblemError, problem_response
 
@@ -28,9 +28,12 @@ _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 def _error_page(request: web.Request, status: int, title: str, message: str) -> web.Response:
     if is_api_request(request):
         return problem_response(status, f"http-{status}", title, message)
-    return aiohttp_jinja2.render_template(
+    page = aiohttp_jinja2.render_template(
         "error.html", request, {"title": title, "message": message, "status": status}, status=status
     )
+    # It holds no user data: a frame (an LTI launch gone wrong, the embed) may show it.
+    allow_framing(page, ANYONE)
+    return page
 
 
 @web.middleware

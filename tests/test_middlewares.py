@@ -55,3 +55,13 @@ async def test_exact_versions_need_the_admin_token(sqlite_url: str, aiohttp_clie
     assert admin.status == 200
     assert (versions["homework_muffin"], versions["aiohttp"]) == (__version__, aiohttp.__version__)
     assert admin.headers["Cache-Control"] == "no-store"
+
+
+async def test_error_pages_may_be_framed_and_user_pages_may_not(muffin: TestClient, sandbox: Any) -> None:
+    missing = await muffin.get("/no/such/page")
+    assert missing.status == 404 and "frame-ancestors *;" in missing.headers["Content-Security-Policy"]
+    assert "X-Frame-Options" not in missing.headers
+    await sign_in(muffin, "north", user_id=1001)
+    me = await muffin.get("/me")
+    assert "frame-ancestors 'none'" in me.headers["Content-Security-Policy"]
+    assert me.headers["X-Frame-Options"] == "DENY"
