@@ -111,6 +111,11 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
 @web.middleware
 async def security_headers_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     # Calendar polls skip this middleware (`poll_fast_path`): the feed handlers add the headers themselves.
-    response = await handler(request)
+    try:
+        response = await handler(request)
+    except web.HTTPException as exc:
+        # Raised redirects (HTTPFound, HTTPSeeOther) are responses too; aiohttp sends them as they are.
+        add_security_headers(exc)
+        raise
     add_security_headers(response)
     return response

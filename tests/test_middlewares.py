@@ -27,6 +27,23 @@ def assert_security_headers(response: aiohttp.ClientResponse) -> None:
         assert response.headers.get(name) == value, (response.url, name, response.headers.get(name))
 
 
+async def test_redirects_carry_the_security_headers(muffin: TestClient, sandbox: Any) -> None:
+    login = await muffin.get("/login", params={"institution": "north"}, allow_redirects=False)
+    assert login.status == 302
+    assert_security_headers(login)
+    not_signed_in = await muffin.get("/me", allow_redirects=False)
+    assert not_signed_in.status == 302
+    assert_security_headers(not_signed_in)
+
+    callback_url = await consent(muffin, await start(muffin, "north"), user_id=1001)
+    callback = await muffin.session.get(callback_url, allow_redirects=False)
+    assert (callback.status, callback.headers["Location"]) == (302, "/me")
+    assert_security_headers(callback)
+    logout = await muffin.post("/logout", data={"csrf_token": await csrf_of(muffin)}, allow_redirects=False)
+    assert logout.status == 303
+    assert_security_headers(logout)
+
+
 async def test_no_answer_names_a_version(muffin: TestClient, sandbox: Any) -> None:
     for path in ("/", "/api/institutions", "/no/such/page", "/api/no-such-thing", "/login?institution=north",
                  "/static/style.css", "/feeds/" + "A" * 43 + ".ics"):
