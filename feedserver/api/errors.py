@@ -30,7 +30,10 @@ class Code:
 CODES: dict[str, Code] = {
     "invalid-field": Code(400, "Invalid input",
                           "A query parameter or body member is missing, unknown or invalid; `field` names it."),
-    "invalid-body": Code(400, "Invalid body", "The request body is not a JSON object."),
+    "invalid-body": Code(400, "Invalid body",
+                         "The request body is not a JSON object, or is one no parser should take: larger than "
+                         "64 KiB, nested more than 16 levels, a number beyond ±2^53 or not finite, a string with "
+                         "NUL or a lone surrogate, not UTF-8."),
     "unsupported-media-type": Code(415, "Send JSON", "A request body must be sent as application/json."),
     "not-signed-in": Code(401, "Not signed in", "No session: sign in with Canvas first (raised by auth)."),
     "csrf-failed": Code(403, "Cross-site request refused",

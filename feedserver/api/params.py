@@ -8,7 +8,6 @@ errors.py.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -18,6 +17,7 @@ from aiohttp import web
 from multidict import MultiMapping
 
 from ..feeds.tokens import FEED_KINDS
+from ..json_input import JsonBodyError, read_json_body
 from .errors import FieldProblem, api_problem
 
 __all__ = [
@@ -138,16 +138,10 @@ async def json_object(request: web.Request) -> dict[str, Any]:
     """The request body as a JSON object, or a 415/400 problem."""
     if request.content_type not in _JSON_TYPES:
         raise api_problem("unsupported-media-type", "Send the body as JSON with Content-Type: application/json.")
-    raw = await request.read()
     try:
-        body = json.loads(raw, parse_constant=_reject_constant)
-    except (ValueError, UnicodeDecodeError):
-        raise api_problem("invalid-body", "The body is not valid JSON.") from None
+        body = await read_json_body(request)
+    except JsonBodyError as exc:
+        raise api_problem("invalid-body", str(exc)) from None
     if not isinstance(body, dict):
         raise api_problem("invalid-body", "The body must be a JSON object.")
     return body
-
-
-def _reject_constant(name: str) -> Any:
-    # NaN and Infinity are not JSON (RFC 8259); Python's parser accepts them by default.
-    raise ValueError(f"{name} is not JSON")

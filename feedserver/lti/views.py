@@ -27,6 +27,7 @@ from aiohttp import web
 
 from ..auth.session import sign_in
 from ..http_policy import ANYONE, NO_STORE, allow_framing
+from ..json_input import JsonBodyError, read_json_body
 from ..logs import route_label
 from ..secure import constant_time_equals
 from ..typedefs import config_key
@@ -161,8 +162,8 @@ async def launch_storage(request: web.Request) -> web.StreamResponse:
             or origin not in (None, "null", public_origin)):
         raise CrossSiteRequest("platform-storage confirmation not sent by our own page")
     try:
-        body = await request.json() if request.content_type == "application/json" else None
-    except ValueError:
+        body = await read_json_body(request) if request.content_type == "application/json" else None
+    except JsonBodyError:
         body = None
     if not isinstance(body, dict) or not all(isinstance(body.get(k), str) for k in ("id_token", "state", "value")):
         raise MalformedRequest("platform-storage confirmation without id_token, state and value")

@@ -220,3 +220,17 @@ async def test_cross_site_posts_are_refused(api: Any, path: str) -> None:
     await problem(await api.post(path, headers={"Origin": "https://evil.example"}), 403, "csrf-failed")
     await problem(await api.post(path, headers={"Origin": "null"}), 403, "csrf-failed")
     assert await (await api.get("/api/me/feed")).json() == before
+
+
+async def test_bodies_no_parser_should_take_are_400_problems(api: Any) -> None:
+    await signed_in(api, "north", NORTH_STUDENT)
+    json_headers = {**ORIGIN, "Content-Type": "application/json"}
+    deep = b"[" * 100_000 + b"]" * 100_000
+    deep_but_small = b"[" * 30_000 + b"]" * 30_000  # under the size limit: the depth limit refuses it
+    digits = b"9" * 400
+    for method, path in (("PATCH", "/api/me/settings"), ("PUT", "/api/me/assignments/1/estimate")):
+        for body in (deep, deep_but_small, b'{"a":' * 100_000 + b"1" + b"}" * 100_000, b'{"hours": ' + digits + b"}",
+                     b'{"hours": 1e' + digits + b"}", b'{"hours": "\\u0000"}', b'{"hours": "\\ud800"}',
+                     b'{"hours": "\xff"}', b'{"hours": ' + b" " * 70_000 + b"1}"):
+            response = await api.request(method, path, data=body, headers=json_headers)
+            assert await problem(response, 400, "invalid-body"), (path, body[:20])

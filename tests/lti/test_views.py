@@ -463,3 +463,18 @@ async def test_logs_of_launches_hold_no_secret(tool: Tool, platform: TestPlatfor
         text = record.getMessage() + repr(record.args) + (record.exc_text or "")
         for secret in secrets:
             assert secret not in text, f"a secret appears in a record of {record.name} ({record.funcName})"
+
+
+@pytest.mark.parametrize("body", [
+    b"[" * 100_000 + b"]" * 100_000,
+    b'{"id_token": "a", "state": "b", "value": ' + b"9" * 400 + b"}",
+    b'{"id_token": "\\u0000", "state": "\\ud800", "value": "c"}',
+    b'{"id_token": "\xff", "state": "b", "value": "c"}',
+], ids=["nested 100,000 deep", "400 digits", "NUL and lone surrogate", "not UTF-8"])
+async def test_a_storage_confirmation_no_parser_should_take_is_a_400_page(
+        tool: Tool, agent: UserAgent, caplog: pytest.LogCaptureFixture, body: bytes) -> None:
+    caplog.set_level(logging.INFO, logger="feedserver.lti")
+    refused = await agent.post(f"{tool.url}/lti/launch/storage", data=body,
+                               headers={"Content-Type": "application/json", "X-Muffin-LTI": "storage"})
+    assert_refused(refused, "request", 400, caplog)
+    assert_framable_by_anyone(refused)
