@@ -27,6 +27,50 @@ def assert_security_headers(response: aiohttp.ClientResponse) -> None:
         assert response.headers.get(name) == value, (response.url, name, response.headers.get(name))
 
 
+async def problem_code(response: aiohttp.ClientResponse) -> str:
+    assert response.content_type == "application/problem+json", await response.text()
+    return str((await response.json())["code"])
+
+
+# -- unreadable input --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("body", "content_type"), [
+    (b"csrf_token=\xff", "application/x-www-form-urlencoded"),
+    (b"feed_url=x", "application/x-www-form-urlencoded; charset=x-no-such-charset"),
+    (b"--x\r\n\r\n", "multipart/form-data"),
+    (b'--x\r\nContent-Disposition: form-data; name="feed_url"\r\n\r\n\xff\r\n--x--\r\n',
+     "multipart/form-data; boundary=x"),
+], ids=["not UTF-8", "unknown charset", "multipart without boundary", "multipart not UTF-8"])
+async def test_a_form_that_cannot_be_read_is_a_400_page(muffin: TestClient, sandbox: Any, body: bytes,
+                                                       content_type: str) -> None:
+    await csrf_of(muffin, "/connect/canvas-feed")  # a session with a CSRF token: the form is what fails
+    response = await muffin.post("/connect/canvas-feed", data=body, headers={"Content-Type": content_type})
+    assert response.status == 400 and response.content_type == "text/html"
+    assert "send it as UTF-8" in await response.text()
+    assert_security_headers(response)
+
+
+async def test_a_form_that_cannot_be_read_is_a_400_problem_on_the_api(muffin: TestClient, sandbox: Any) -> None:
+    await sign_in(muffin, "north", user_id=1001)
+    response = await muffin.post("/api/me/sync", data=b"csrf_token=\xff", headers=FORM)
+    assert response.status == 400 and await problem_code(response) == "http-400"
+
+
+async def test_a_nul_character_in_a_query_or_form_is_a_400(muffin: TestClient, sandbox: Any) -> None:
+    token = await csrf_of(muffin, "/schools/not-yet?host=canvas.elsewhere.edu")
+    posted = await muffin.post("/schools/not-yet", headers=FORM,
+                               data=f"csrf_token={token}&host=canvas.elsewhere.edu&email=a%00@b.edu")
+    assert posted.status == 400 and "NUL" in await posted.text()
+    queried = await muffin.get("/schools/not-yet?host=canvas.elsewhere.edu%00")
+    assert queried.status == 400
+    api = await muffin.get("/api/institutions?%00=1")
+    assert api.status == 400 and await problem_code(api) == "http-400"
+
+
+# -- headers -----------------------------------------------------------------------------------
+
+
 async def test_redirects_carry_the_security_headers(muffin: TestClient, sandbox: Any) -> None:
     login = await muffin.get("/login", params={"institution": "north"}, allow_redirects=False)
     assert login.status == 302
@@ -74,6 +118,9 @@ async def test_exact_versions_need_the_admin_token(sqlite_url: str, aiohttp_clie
     assert admin.headers["Cache-Control"] == "no-store"
 
 
+# -- error pages -------------------------------------------------------------------------------
+
+
 async def test_error_pages_may_be_framed_and_user_pages_may_not(muffin: TestClient, sandbox: Any) -> None:
     missing = await muffin.get("/no/such/page")
     assert missing.status == 404 and "frame-ancestors *;" in missing.headers["Content-Security-Policy"]
@@ -82,3 +129,21 @@ async def test_error_pages_may_be_framed_and_user_pages_may_not(muffin: TestClie
     me = await muffin.get("/me")
     assert "frame-ancestors 'none'" in me.headers["Content-Security-Policy"]
     assert me.headers["X-Frame-Options"] == "DENY"
+
+
+async def test_an_unexpected_failure_is_a_500_page_that_leaks_nothing(sqlite_url: str, aiohttp_client: Any,
+                                                                    caplog: pytest.LogCaptureFixture) -> None:
+    app = create_app(make_config({"database": sqlite_url}))
+
+    async def broken(request: web.Request) -> web.Response:
+        raise RuntimeError("token=very-secret-value")
+
+    app.router.add_get("/broken", broken)
+    app.router.add_get("/api/broken", broken)
+    client = await aiohttp_client(app)
+    for path, content_type in (("/broken", "text/html"), ("/api/broken", "application/problem+json")):
+        response = await client.get(path)
+        assert (response.status, response.content_type) == (500, content_type)
+        assert "very-secret-value" not in await response.text() and "Traceback" not in await response.text()
+        assert_security_headers(response)
+    assert any(r.levelname == "ERROR" and "unhandled error" in r.getMessage() for r in caplog.records)

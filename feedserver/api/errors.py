@@ -60,6 +60,9 @@ CODES: dict[str, Code] = {
     "canvas-timeout": Code(504, "Canvas did not answer in time", "The student's Canvas did not answer in time."),
     "assignment-not-found": Code(404, "No such assignment",
                                  "The student has no stored assignment with that Canvas id."),
+    "http-400": Code(400, "Bad Request",
+                     "The request could not be read: a form body that is not UTF-8, or a NUL character in the "
+                     "query (request pipeline)."),
     "http-404": Code(404, "Not Found", "No such API route (error middleware)."),
     "http-405": Code(405, "Method Not Allowed", "The route exists, but not with this method (error middleware)."),
     "http-500": Code(500, "Something went wrong", "An unexpected server error; it has been logged."),
