@@ -10,6 +10,7 @@ settings schema mirrors `feedserver.settings._validate` rule for rule.
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Any
 
 from aiohttp import web
@@ -19,13 +20,15 @@ from ..config import ServerConfig
 from ..feeds.tokens import FEED_KINDS
 from .appkeys import openapi_key
 from .errors import CODES
-from .params import ASSIGNMENT_KINDS, SUBMISSION_STATES
+from .params import ASSIGNMENT_KINDS, FIRST_DATE, LAST_DATE, SUBMISSION_STATES
 
 __all__ = ["openapi_document", "openapi_handler", "setup_openapi"]
 
 _PROBLEM = "application/problem+json"
 _UTC_TIME = {"type": ["string", "null"], "format": "date-time", "description": "ISO 8601 UTC, e.g. 2026-10-12T22:59:00Z"}
 _DATE = {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$", "example": "2026-10-12"}
+# A date filter: all but the calendar's first and last days (FIRST_DATE and LAST_DATE are the days next to them).
+_FILTER_DATE = {**_DATE, "pattern": rf"^(?!{date.min}$|{date.max}$)\d{{4}}-\d{{2}}-\d{{2}}$"}
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -337,10 +340,11 @@ def openapi_document(server: ServerConfig) -> dict[str, Any]:
                 "parameters": [
                     _array_param("course", "Canvas course ids (repeat or comma-separate).",
                                  {"type": "string", "pattern": r"^[0-9]{1,20}$"}),
-                    {"name": "from", "in": "query", "required": False, "schema": _DATE,
-                     "description": "Due on or after this local date."},
-                    {"name": "to", "in": "query", "required": False, "schema": _DATE,
-                     "description": "Due on or before this local date."},
+                    {"name": "from", "in": "query", "required": False, "schema": _FILTER_DATE,
+                     "description": f"Due on or after this local date ({FIRST_DATE} to {LAST_DATE})."},
+                    {"name": "to", "in": "query", "required": False, "schema": _FILTER_DATE,
+                     "description": f"Due on or before this local date ({FIRST_DATE} to {LAST_DATE}); "
+                                    "not before `from`."},
                     _array_param("status", "Submission states.", {"type": "string", "enum": list(SUBMISSION_STATES)}),
                     _array_param("kind", "Assignment kinds.", {"type": "string", "enum": list(ASSIGNMENT_KINDS)}),
                     {"name": "undated", "in": "query", "required": False, "schema": {"type": "boolean"},

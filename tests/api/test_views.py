@@ -234,3 +234,15 @@ async def test_bodies_no_parser_should_take_are_400_problems(api: Any) -> None:
                      b'{"hours": "\xff"}', b'{"hours": ' + b" " * 70_000 + b"1}"):
             response = await api.request(method, path, data=body, headers=json_headers)
             assert await problem(response, 400, "invalid-body"), (path, body[:20])
+
+
+async def test_date_filters_outside_every_time_zone_are_400_problems(api: Any) -> None:
+    student_id = await signed_in(api, "north", NORTH_STUDENT)
+    async with api.app[db_key].begin() as session:
+        (await session.get(Student, student_id)).time_zone = "Asia/Tokyo"  # east of UTC
+    for params, field in (({"to": "9999-12-31"}, "to"), ({"from": "0001-01-01"}, "from"),
+                          ({"from": "0001-01-01", "to": "9999-12-31"}, "from")):
+        body = await problem(await api.get("/api/me/assignments", params=params), 400, "invalid-field")
+        assert body["field"] == field and "0001-01-02 to 9999-12-30" in body["detail"], params
+    widest = await api.get("/api/me/assignments", params={"from": "0001-01-02", "to": "9999-12-30"})
+    assert widest.status == 200, await widest.text()
