@@ -232,8 +232,9 @@ def _workload_schema() -> dict[str, Any]:
 def _proxy_operations(server: ServerConfig) -> dict[str, Any]:
     allowlist = "\n".join(f"- `{p}`" for p in server.proxy_paths)
     path_param = {"name": "path", "in": "path", "required": True,
-                  "description": "A Canvas API path such as `api/v1/courses`; must match the allowlist.",
-                  "schema": {"type": "string"}}
+                  "description": "A Canvas API path such as `api/v1/courses`, its slashes sent as slashes (an "
+                                 "encoded `%2F`, like any percent-encoding, is refused); must match the allowlist.",
+                  "schema": {"type": "string", "pattern": "^[A-Za-z0-9_/]+$", "maxLength": 499}}
     refused = _problem("`proxy-read-only`.", {"Allow": {"schema": {"type": "string", "const": "GET"}}})
     passthrough_headers = {
         "Link": {"description": "Canvas pagination links, rewritten to proxy URLs.", "schema": {"type": "string"}},
