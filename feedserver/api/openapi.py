@@ -18,6 +18,8 @@ from aiohttp import web
 from .. import __version__
 from ..config import ServerConfig
 from ..feeds.tokens import FEED_KINDS
+from ..json_input import MAX_SAFE_INTEGER
+from ..settings import MAX_DAYS_OFF, MAX_HIDDEN_COURSES, MAX_REMINDERS
 from .appkeys import openapi_key
 from .errors import CODES
 from .params import ASSIGNMENT_KINDS, FIRST_DATE, LAST_DATE, SUBMISSION_STATES
@@ -69,18 +71,20 @@ def _array_param(name: str, description: str, items: dict[str, Any]) -> dict[str
 
 def _schemas() -> dict[str, Any]:
     settings_properties: dict[str, Any] = {
-        "hidden_courses": {"type": "array", "items": {"type": ["string", "integer"]},
+        "hidden_courses": {"type": "array", "maxItems": MAX_HIDDEN_COURSES,
+                           "items": {"type": ["string", "integer"], "pattern": "^[0-9]{1,20}$", "minimum": 0,
+                                     "maximum": MAX_SAFE_INTEGER},
                            "description": "Canvas course ids left out of the feed."},
         "submitted": {"type": "string", "enum": ["mark", "hide"],
                       "description": "Mark submitted assignments with ✓, or hide them."},
         "event_style": {"type": "string", "enum": ["timed", "all_day"]},
-        "reminder_minutes": {"type": "array", "maxItems": 3,
+        "reminder_minutes": {"type": "array", "maxItems": MAX_REMINDERS,
                              "items": {"type": "integer", "minimum": 0, "maximum": 10080}},
         "suggestions": {"type": "boolean", "description": "Add suggested work sessions to the feed."},
         "free_hours": {"type": "array", "minItems": 7, "maxItems": 7,
                        "items": {"type": "number", "minimum": 0, "maximum": 16},
                        "description": "Free study hours per weekday, Monday first."},
-        "days_off": {"type": "array", "maxItems": 366, "items": _DATE},
+        "days_off": {"type": "array", "maxItems": MAX_DAYS_OFF, "items": _DATE},
         "session_hours": {"type": "number", "minimum": 0.25, "maximum": 8},
         "session_start_hour": {"type": "integer", "minimum": -1, "maximum": 23,
                                "description": "Local start hour of suggested sessions; -1 for all-day."},
