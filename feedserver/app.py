@@ -24,10 +24,11 @@ from . import api, auth, canvasfeed, feeds, lti, planning, sync
 from .canvasfeed.appkeys import feed_source_key
 from .config import Config
 from .crypto import TokenCipher, derive_fernet_key
-from .http_policy import DEFAULT_TIMEOUT, USER_AGENT
+from .http_policy import DEFAULT_TIMEOUT, USER_AGENT, hide_server_version
 from .middlewares import (
     error_middleware,
     poll_fast_path,
+    readable_input,
     security_headers_middleware,
     settle_feed_changes,
     skip_prepare_hooks_on_polls,
@@ -80,9 +81,12 @@ def sync_sources(app: web.Application) -> dict[str, SourceSync]:
 
 
 def create_app(config: Config) -> web.Application:
+    hide_server_version()
     app = web.Application(
         # The fast path first: calendar polls skip the rest (and the session and template ones).
-        middlewares=[poll_fast_path, security_headers_middleware, error_middleware, settle_feed_changes],
+        # readable_input inside error_middleware, so its 400s become error pages and problem documents.
+        middlewares=[poll_fast_path, security_headers_middleware, error_middleware, settle_feed_changes,
+                     readable_input],
         client_max_size=1024 * 1024,
     )
     app[config_key] = config

@@ -228,7 +228,8 @@ SETTINGS: tuple[Setting, ...] = (
             "the environment variable holding the secret key (`muffin-feed generate-key`); several keys, "
             "comma-separated, rotate: the first encrypts, the others only decrypt"),
     Setting("server", "admin_token_env", Kind.ENV, None,
-            "the environment variable holding the bearer token of /admin/api/* (without it there is no admin API)"),
+            "the environment variable holding the bearer token of /admin/api/* and /-/versions (without it "
+            "neither exists)"),
     Setting("server", "log_format", Kind.TEXT, "text", "how log lines are written", choices=("text", "json")),
     # [server]: background sync
     Setting("server", "background_sync", Kind.BOOLEAN, True,

@@ -1,4 +1,4 @@
-"""Site-wide pages: landing, health, robots, versions. Subsystems add their own."""
+"""Site-wide pages: landing, health, robots, versions (for the admin token). Subsystems add their own."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from aiohttp import web
 from sqlalchemy import text
 
 from . import __version__
+from .admin import require_admin
+from .http_policy import NO_STORE
 from .typedefs import config_key, db_key
 
 __all__ = ["setup_routes"]
@@ -43,11 +45,13 @@ async def robots(request: web.Request) -> web.Response:
 
 
 async def versions(request: web.Request) -> web.Response:
+    """Exact versions, for the team only: to anyone else they are a list of known vulnerabilities to try."""
+    require_admin(request, request.app[config_key].server.admin_token)
     return web.json_response({
         "homework_muffin": __version__,
         "python": platform.python_version(),
         "aiohttp": aiohttp.__version__,
-    })
+    }, headers=NO_STORE)
 
 
 def setup_routes(app: web.Application, static_dir: Path) -> None:

@@ -10,6 +10,7 @@ settings schema mirrors `feedserver.settings._validate` rule for rule.
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Any
 
 from aiohttp import web
@@ -17,15 +18,19 @@ from aiohttp import web
 from .. import __version__
 from ..config import ServerConfig
 from ..feeds.tokens import FEED_KINDS
+from ..json_input import MAX_SAFE_INTEGER
+from ..settings import MAX_DAYS_OFF, MAX_HIDDEN_COURSES, MAX_REMINDERS
 from .appkeys import openapi_key
 from .errors import CODES
-from .params import ASSIGNMENT_KINDS, SUBMISSION_STATES
+from .params import ASSIGNMENT_KINDS, FIRST_DATE, LAST_DATE, SUBMISSION_STATES
 
 __all__ = ["openapi_document", "openapi_handler", "setup_openapi"]
 
 _PROBLEM = "application/problem+json"
 _UTC_TIME = {"type": ["string", "null"], "format": "date-time", "description": "ISO 8601 UTC, e.g. 2026-10-12T22:59:00Z"}
 _DATE = {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$", "example": "2026-10-12"}
+# A date filter: all but the calendar's first and last days (FIRST_DATE and LAST_DATE are the days next to them).
+_FILTER_DATE = {**_DATE, "pattern": rf"^(?!{date.min}$|{date.max}$)\d{{4}}-\d{{2}}-\d{{2}}$"}
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -66,18 +71,20 @@ def _array_param(name: str, description: str, items: dict[str, Any]) -> dict[str
 
 def _schemas() -> dict[str, Any]:
     settings_properties: dict[str, Any] = {
-        "hidden_courses": {"type": "array", "items": {"type": ["string", "integer"]},
+        "hidden_courses": {"type": "array", "maxItems": MAX_HIDDEN_COURSES,
+                           "items": {"type": ["string", "integer"], "pattern": "^[0-9]{1,20}$", "minimum": 0,
+                                     "maximum": MAX_SAFE_INTEGER},
                            "description": "Canvas course ids left out of the feed."},
         "submitted": {"type": "string", "enum": ["mark", "hide"],
                       "description": "Mark submitted assignments with ✓, or hide them."},
         "event_style": {"type": "string", "enum": ["timed", "all_day"]},
-        "reminder_minutes": {"type": "array", "maxItems": 3,
+        "reminder_minutes": {"type": "array", "maxItems": MAX_REMINDERS,
                              "items": {"type": "integer", "minimum": 0, "maximum": 10080}},
         "suggestions": {"type": "boolean", "description": "Add suggested work sessions to the feed."},
         "free_hours": {"type": "array", "minItems": 7, "maxItems": 7,
                        "items": {"type": "number", "minimum": 0, "maximum": 16},
                        "description": "Free study hours per weekday, Monday first."},
-        "days_off": {"type": "array", "maxItems": 366, "items": _DATE},
+        "days_off": {"type": "array", "maxItems": MAX_DAYS_OFF, "items": _DATE},
         "session_hours": {"type": "number", "minimum": 0.25, "maximum": 8},
         "session_start_hour": {"type": "integer", "minimum": -1, "maximum": 23,
                                "description": "Local start hour of suggested sessions; -1 for all-day."},
@@ -229,8 +236,9 @@ def _workload_schema() -> dict[str, Any]:
 def _proxy_operations(server: ServerConfig) -> dict[str, Any]:
     allowlist = "\n".join(f"- `{p}`" for p in server.proxy_paths)
     path_param = {"name": "path", "in": "path", "required": True,
-                  "description": "A Canvas API path such as `api/v1/courses`; must match the allowlist.",
-                  "schema": {"type": "string"}}
+                  "description": "A Canvas API path such as `api/v1/courses`, its slashes sent as slashes (an "
+                                 "encoded `%2F`, like any percent-encoding, is refused); must match the allowlist.",
+                  "schema": {"type": "string", "pattern": "^[A-Za-z0-9_/]+$", "maxLength": 499}}
     refused = _problem("`proxy-read-only`.", {"Allow": {"schema": {"type": "string", "const": "GET"}}})
     passthrough_headers = {
         "Link": {"description": "Canvas pagination links, rewritten to proxy URLs.", "schema": {"type": "string"}},
@@ -337,10 +345,11 @@ def openapi_document(server: ServerConfig) -> dict[str, Any]:
                 "parameters": [
                     _array_param("course", "Canvas course ids (repeat or comma-separate).",
                                  {"type": "string", "pattern": r"^[0-9]{1,20}$"}),
-                    {"name": "from", "in": "query", "required": False, "schema": _DATE,
-                     "description": "Due on or after this local date."},
-                    {"name": "to", "in": "query", "required": False, "schema": _DATE,
-                     "description": "Due on or before this local date."},
+                    {"name": "from", "in": "query", "required": False, "schema": _FILTER_DATE,
+                     "description": f"Due on or after this local date ({FIRST_DATE} to {LAST_DATE})."},
+                    {"name": "to", "in": "query", "required": False, "schema": _FILTER_DATE,
+                     "description": f"Due on or before this local date ({FIRST_DATE} to {LAST_DATE}); "
+                                    "not before `from`."},
                     _array_param("status", "Submission states.", {"type": "string", "enum": list(SUBMISSION_STATES)}),
                     _array_param("kind", "Assignment kinds.", {"type": "string", "enum": list(ASSIGNMENT_KINDS)}),
                     {"name": "undated", "in": "query", "required": False, "schema": {"type": "boolean"},

@@ -18,10 +18,10 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from ..typedefs import cipher_key, config_key, db_key, http_key
-from .appkeys import login_states_key, me_sections_key, token_store_key
+from .appkeys import login_states_key, me_sections_key, school_request_limits_key, token_store_key
 from .link_notice import link_changed_section
 from .me import add_me_section
-from .schools import school_picker
+from .schools import RequestLimits, school_picker
 from .state import LoginStates
 from .tokens import TokenStore
 from .views import routes
@@ -40,6 +40,7 @@ def setup(app: web.Application) -> None:
     """Register routes, the /me section list, the picker template helper and the token store."""
     app[me_sections_key] = []
     add_me_section(app, link_changed_section)
+    app[school_request_limits_key] = RequestLimits()
     app.cleanup_ctx.append(_auth_context)
     app.router.add_routes(routes)
     # The landing page's handler lives in feedserver/views.py; its template asks for the picker.
