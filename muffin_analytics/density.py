@@ -40,14 +40,18 @@ import numpy as np
 import pandas as pd
 
 from .days import DUE_CUTOFF_HOUR, NO_DAY, days_to_datetime64, local_day, resolve_tz, work_day
-from .errors import InputError, SchemaError
-from .schema import RowReport, dropped_rows
+from .errors import InputError
+from .schema import RowReport, dropped_rows, empty, validate, work_unlock
 
 __all__ = [
     "DEFAULT_TAU_DAYS",
     "DEFAULT_CAP_HOURS",
     "DEFAULT_HORIZON_DAYS",
+    "PRIOR_SUBMISSIONS",
+    "HISTORY_SUBMISSIONS",
     "LastMinuteProfile",
+    "LeadFit",
+    "lead_profile",
     "EvenProfile",
     "daily_load",
     "weekly_load",
@@ -87,6 +91,11 @@ class LastMinuteProfile:
     horizon_days : int, optional
         Longest window; weights further back are dropped and the rest
         renormalised.  Default ``max(14, ceil(8 τ))``.
+    finish_days : int, default 0
+        Whole days before the work day on which the work ends (a student
+        who finishes two days early: 2); the exponential runs back from
+        there.  In a window shorter than that, the work is done on its
+        first day.  :func:`lead_profile` fits it to a student's history.
 
     Examples
     --------
@@ -96,6 +105,8 @@ class LastMinuteProfile:
     [6.652, 2.447, 0.9]
     >>> p.spread(20.0, 3).tolist()  # the cap pushes work to earlier days
     [8.0, 8.0, 4.0]
+    >>> LastMinuteProfile(tau_days=1.0, finish_days=2).spread(10.0, 4).round(3).tolist()
+    [0.0, 0.0, 7.311, 2.689]
     """
 
     # Defaults are read when a profile is made, so assigning the module
@@ -103,10 +114,13 @@ class LastMinuteProfile:
     tau_days: float = field(default_factory=lambda: DEFAULT_TAU_DAYS)
     cap_hours: float = field(default_factory=lambda: DEFAULT_CAP_HOURS)
     horizon_days: int | None = None
+    finish_days: int = 0
 
     def __post_init__(self) -> None:
         if not (self.tau_days > 0 and math.isfinite(self.tau_days)):
             raise InputError(f"tau_days must be a positive number, got {self.tau_days}")
+        if isinstance(self.finish_days, bool) or not isinstance(self.finish_days, (int, np.integer)) or self.finish_days < 0:
+            raise InputError(f"finish_days must be a whole number of days >= 0, got {self.finish_days!r}")
         if not self.cap_hours > 0:
             raise InputError(f"cap_hours must be positive, got {self.cap_hours}")
         if self.horizon_days is not None and self.horizon_days < 1:
@@ -145,8 +159,163 @@ class LastMinuteProfile:
 
     def spread(self, effort: float, window_days: int) -> np.ndarray:
         """Hours on each day of one assignment's window, work day first."""
-        sp = _last_minute(np.array([float(effort)]), np.array([int(window_days)]), self)
-        return np.array([sp.day(k)[0] for k in range(max(int(window_days), 1))])
+        window = max(int(window_days), 1)
+        skip = min(int(self.finish_days), window - 1)
+        sp = _last_minute(np.array([float(effort)]), np.array([window - skip]), self)
+        return np.array([0.0] * skip + [sp.day(k)[0] for k in range(window - skip)])
+
+
+PRIOR_SUBMISSIONS: float = 3.0
+"""How many submissions the population profile counts for in :func:`lead_profile`."""
+
+HISTORY_SUBMISSIONS: int = 40
+""":func:`lead_profile` learns from a student's most recent submissions, at most this many."""
+
+
+def _gamma_quantile(shape: float, p: float) -> float:
+    """Quantile of Gamma(shape, rate 1) (Wilson–Hilferty; within 1 % for shape >= 3)."""
+    z = {0.05: -1.6448536269514722, 0.95: 1.6448536269514722}[p]
+    c = 1.0 / (9.0 * shape)
+    return shape * (1.0 - c + z * math.sqrt(c)) ** 3
+
+
+@dataclass(frozen=True)
+class LeadFit:
+    """A student's own last-minute profile, how sure it is, and what it rests on.
+
+    Attributes
+    ----------
+    profile : LastMinuteProfile
+        Ready for :func:`daily_load` and :func:`muffin_analytics.suggest.suggestions`.
+    n : int
+        Submissions it was fitted to.
+    lead_days, lead_low, lead_high : float
+        Mean whole days before the work day the work ends (``finish_days`` +
+        τ) and a 90 % interval.
+    basis : str
+        "from your last 23 submissions", or what stands in for them.
+
+    Examples
+    --------
+    >>> from muffin_analytics.density import LeadFit, LastMinuteProfile
+    >>> fit = LeadFit(LastMinuteProfile(tau_days=0.5, finish_days=2), 23, 2.5, 2.3, 2.8, "from your last 23 submissions")
+    >>> print(fit.describe())
+    You usually finish about 2.5 days before the deadline (2.3–2.8 days), from your last 23 submissions.
+    """
+
+    profile: LastMinuteProfile
+    n: int
+    lead_days: float
+    lead_low: float
+    lead_high: float
+    basis: str
+
+    def describe(self) -> str:
+        """One sentence for the student."""
+        if self.n == 0:
+            return (f"Until you have handed work in, plans assume the average student's timing: work ends "
+                    f"about {self.lead_days:.1f} days before the deadline.")
+        return (f"You usually finish about {self.lead_days:.1f} days before the deadline "
+                f"({self.lead_low:.1f}–{self.lead_high:.1f} days), {self.basis}.")
+
+
+def lead_profile(
+    df: pd.DataFrame,
+    *,
+    prior: LastMinuteProfile | None = None,
+    strength: float = PRIOR_SUBMISSIONS,
+    last: int = HISTORY_SUBMISSIONS,
+    as_of: object = None,
+    tz: str | None = None,
+    cutoff_hour: int = DUE_CUTOFF_HOUR,
+) -> LeadFit:
+    """Fit one student's last-minute profile to when they handed work in, shrunk toward the population's.
+
+    A lead is the number of whole local days between the day a submission
+    was made and the assignment's work day (both with the cutoff rule; late
+    work counts as 0).  The profile is a shifted exponential:
+
+    * ``finish_days`` = the student's lower-quartile lead, pulled toward the
+      prior's by *strength* pseudo-submissions and rounded:
+      (n·q + k·f₀) ÷ (n + k);
+    * τ = mean lead beyond ``finish_days`` with the same pseudo-submissions
+      at the prior's τ: (k·τ₀ + Σ(lead − finish)⁺) ÷ (k + n), the posterior
+      mean of a conjugate (gamma) prior on 1/τ, whose quantiles give the 90 %
+      interval.
+
+    With no history the profile is the prior; with a few submissions it
+    moves part of the way; with dozens it is the student's own.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        One student's assignments with ``due_at`` and ``submitted_at``
+        (rows without both are ignored).
+    prior : LastMinuteProfile, optional
+        The population's profile; default ``LastMinuteProfile()``.
+    strength : float, default :data:`PRIOR_SUBMISSIONS`
+        k, how many submissions the prior counts for.
+    last : int, default :data:`HISTORY_SUBMISSIONS`
+        Only the most recent *last* submissions are used.
+    as_of : datetime-like, optional
+        Ignore submissions after this moment (tz-aware).
+    tz : str, optional
+        The student's zone; default the ``tz`` column, else UTC.
+    cutoff_hour : int, default 5
+
+    Returns
+    -------
+    LeadFit
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from muffin_analytics.schema import conform
+    >>> from muffin_analytics.density import lead_profile
+    >>> due = pd.date_range("2026-09-04 22:00", periods=23, freq="7D", tz="UTC")
+    >>> df = conform(pd.DataFrame({"student": "s", "assignment_id": range(23), "due_at": due,
+    ...     "submitted_at": due - pd.Timedelta(days=2)}))  # always two days early
+    >>> fit = lead_profile(df)
+    >>> fit.profile.finish_days, round(fit.profile.tau_days, 2)
+    (2, 0.21)
+    >>> print(fit.describe())
+    You usually finish about 2.2 days before the deadline (2.1–2.3 days), from your last 23 submissions.
+    >>> lead_profile(df.iloc[:0]).profile == LastMinuteProfile()
+    True
+    """
+    prior = prior or LastMinuteProfile()
+    if strength < 0 or last < 1:
+        raise InputError("strength must be >= 0 and last >= 1")
+    used = ["student", "due_at", "submitted_at", *[c for c in ("assignment_id", "tz") if c in df.columns]]
+    validate(df, columns=used)
+    if df["student"].nunique() > 1:
+        raise InputError(f"lead_profile fits one student, got {df['student'].nunique()}")
+    done = df.loc[df["due_at"].notna() & df["submitted_at"].notna()]
+    if as_of is not None:
+        done = done.loc[done["submitted_at"] <= pd.Timestamp(as_of)]
+    done = done.sort_values("submitted_at").iloc[-last:] if len(done) else done
+    zones = resolve_tz(done, tz)
+    leads = np.clip(work_day(done["due_at"], zones, cutoff_hour) - work_day(done["submitted_at"], zones, cutoff_hour),
+                    0, None).astype(float)
+    n, k = len(leads), float(strength)
+    quartile = float(np.floor(np.quantile(leads, 0.25))) if n else 0.0
+    finish = int(round((n * quartile + k * prior.finish_days) / (n + k))) if n + k > 0 else 0
+    beyond = float(np.clip(leads - finish, 0, None).sum())
+    scale = k * prior.tau_days + beyond
+    tau = scale / (k + n) if k + n > 0 else prior.tau_days
+    if n == 0:
+        basis = "the average student's (none of your submissions to learn from yet)"
+    elif n < 10:
+        basis = f"from your last {n} submission{'s' if n > 1 else ''}, weighted toward the average student while there are few"
+    else:
+        basis = f"from your last {n} submissions"
+    if n == 0:
+        return LeadFit(prior, 0, prior.finish_days + prior.tau_days, float("nan"), float("nan"), basis)
+    shape = k + n + 1  # gamma posterior of 1/τ: prior shape k + 1, plus one per submission
+    low, high = scale / _gamma_quantile(shape, 0.95), scale / _gamma_quantile(shape, 0.05)
+    profile = LastMinuteProfile(tau_days=max(tau, 1e-3), cap_hours=prior.cap_hours, horizon_days=prior.horizon_days,
+                                finish_days=finish)
+    return LeadFit(profile, n, finish + tau, finish + low, finish + high, basis)
 
 
 @dataclass(frozen=True)
@@ -256,21 +425,17 @@ def _frame(labels: pd.DataFrame, group: np.ndarray, day: np.ndarray, hours: np.n
     return pd.DataFrame(out)
 
 
-def _check(df: pd.DataFrame) -> None:
-    missing = [c for c in ("student", "due_at", "est_hours") if c not in df.columns]
-    if missing:
-        raise SchemaError(f"daily_load needs column(s) {missing} (est_hours: muffin_analytics.effort.estimate)")
-    if not isinstance(df["due_at"].dtype, pd.DatetimeTZDtype):
-        raise SchemaError("column 'due_at' must be tz-aware (datetime64[us, UTC]); see muffin_analytics.schema.conform")
-    if "unlock_at" in df.columns and not isinstance(df["unlock_at"].dtype, pd.DatetimeTZDtype):
-        raise SchemaError("column 'unlock_at' must be tz-aware (datetime64[us, UTC])")
+def _check(df: pd.DataFrame, by_course: bool = False) -> None:
+    used = ["student", "assignment_id", "due_at", "est_hours"]
+    used += [c for c in ("unlock_at", "kind", "tz") if c in df.columns]
+    if by_course:
+        used.append("course")
+    validate(df, columns=used)
 
 
 def _excluded(df: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
     undated = df["due_at"].isna().to_numpy()
-    hours = pd.to_numeric(df["est_hours"], errors="coerce").to_numpy(dtype=float)
-    if (hours < 0).any() or np.isinf(hours).any():
-        raise SchemaError("est_hours must be finite and >= 0")
+    hours = df["est_hours"].to_numpy(dtype=float)
     no_est = np.isnan(hours) & ~undated
     dropped = pd.concat(
         [
@@ -358,13 +523,13 @@ def daily_load(
     if isinstance(prof, Mapping) or hasattr(prof, "_session_arrays"):
         plans = prof if isinstance(prof, Mapping) else {getattr(prof, "student", None): prof}
         out = _plans_load(plans, by_course)
-        from .plan import dropped_table
-
-        out.attrs["dropped"] = RowReport(dropped_table(plans))
+        first = next(iter(plans.values()), None)
+        dropped = first._dropped_of(plans) if first is not None else dropped_rows(empty(), None, "")
+        out.attrs["dropped"] = RowReport(dropped)
         return _complete(out, by_course) if complete else out
     if not isinstance(prof, (LastMinuteProfile, EvenProfile)):
         raise InputError(f"unknown profile {profile!r}")
-    _check(df)
+    _check(df, by_course)
     keep, dropped = _excluded(df)
     sub = df.loc[keep] if not keep.all() else df
     zones = resolve_tz(sub, tz)
@@ -372,15 +537,18 @@ def daily_load(
     effort = sub["est_hours"].to_numpy(dtype=float)
     horizon = prof.horizon
     if "unlock_at" in sub.columns:
-        unlock = local_day(sub["unlock_at"], zones)
+        unlock = local_day(work_unlock(sub), zones)
         first = np.where(unlock == NO_DAY, due - horizon + 1, unlock)
     else:
         first = due - horizon + 1
     # An unlock after the work day leaves one day: the work day itself.
     first = np.minimum(first, due)
+    end = due
     if isinstance(prof, LastMinuteProfile):
         first = np.maximum(first, due - horizon + 1)
-    length = (due - first + 1).astype(np.int64)
+        # A student who finishes early ends the work finish_days before the work day (not before the window opens).
+        end = np.maximum(due - prof.finish_days, first)
+    length = (end - first + 1).astype(np.int64)
     group, labels = _keys(sub, by_course)
     n_groups = len(labels)
     if len(sub) == 0:
@@ -409,7 +577,7 @@ def daily_load(
     else:
         sp = _last_minute(effort, length, prof)
         grid = np.zeros(size)
-        due_idx = base + due
+        due_idx = base + end
         for k in range(int(length.max())):
             live = k < length
             grid += np.bincount(due_idx[live] - k, weights=sp.day(k)[live], minlength=size)
@@ -502,7 +670,7 @@ def due_load(df: pd.DataFrame, tz: str | None = None, *, by_course: bool = False
     -------
     pandas.DataFrame
         ``student`` [, ``course``], ``date`` (work day, cutoff rule applied),
-        ``due_count``, ``due_hours`` (``NaN`` estimates count as 0 hours).
+        ``due_count`` (int64), ``due_hours`` (``NaN`` estimates count as 0 hours).
         ``attrs["dropped"]`` lists undated rows.
 
     Examples
@@ -513,17 +681,18 @@ def due_load(df: pd.DataFrame, tz: str | None = None, *, by_course: bool = False
     >>> df = conform(pd.DataFrame({"student": ["s", "s"], "assignment_id": [1, 2],
     ...     "est_hours": [6.0, 1.0],
     ...     "due_at": ["2026-10-09T23:00:00Z", "2026-10-10T03:00:00Z"]}))  # UTC
-    >>> due_load(df)[["due_count", "due_hours"]].to_numpy().tolist()  # 03:00 counts on the 9th
-    [[2.0, 7.0]]
+    >>> out = due_load(df)  # 03:00 counts on the 9th
+    >>> out["due_count"].tolist(), out["due_hours"].tolist()
+    ([2], [7.0])
     """
-    _check(df)
+    _check(df, by_course)
     undated = df["due_at"].isna().to_numpy()
     sub = df.loc[~undated]
     zones = resolve_tz(sub, tz)
     day = work_day(sub["due_at"], zones, cutoff_hour)
     group, labels = _keys(sub, by_course)
     hours = sub["est_hours"].fillna(0.0).to_numpy(dtype=float)
-    frame = pd.DataFrame({"g": group, "day": day, "n": np.ones(len(sub)), "h": hours})
+    frame = pd.DataFrame({"g": group, "day": day, "n": np.ones(len(sub), dtype=np.int64), "h": hours})
     agg = frame.groupby(["g", "day"], sort=True, as_index=False).agg(due_count=("n", "sum"), due_hours=("h", "sum"))
     out = _frame(labels, agg["g"].to_numpy(), agg["day"].to_numpy(), agg["due_hours"].to_numpy())
     out = out.rename(columns={"hours": "due_hours"})
