@@ -141,7 +141,14 @@ class EffortModel:
 
 
 def default_model() -> EffortModel:
-    """The packaged model: :meth:`EffortModel.default`."""
+    """The packaged model: :meth:`EffortModel.default`.
+
+    Examples
+    --------
+    >>> from muffin_analytics.effort import default_model
+    >>> default_model().writing_rate()  # hours per page: argument, 250 words/page, minimal drafting
+    2.0
+    """
     return EffortModel.default()
 
 
@@ -160,10 +167,26 @@ def classify_kinds(
 ) -> pd.Series:
     """Vectorised :func:`classify_kind` over aligned Series.
 
+    Parameters
+    ----------
+    titles : pandas.Series of str
+    submission_types : pandas.Series of str, optional
+        Comma-separated Canvas submission types per row.
+    descriptions : pandas.Series of str, optional
+        HTML or plain text.
+
     Returns
     -------
     pandas.Series of str
         One of :data:`muffin_analytics.schema.KINDS` per row.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from muffin_analytics.effort import classify_kinds
+    >>> classify_kinds(pd.Series(["Lab report 2", "Week 3", "Week 4"]),
+    ...     pd.Series(["", "online_quiz", "discussion_topic"])).tolist()
+    ['lab', 'quiz', 'discussion']
     """
     titles = pd.Series(titles)
     types = (

@@ -384,6 +384,19 @@ class BalancedPlan:
     -----
     :attr:`sessions`, :attr:`tasks`, :attr:`days`, :attr:`windows` and
     :attr:`dropped` are DataFrames built on first access.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from muffin_analytics.schema import conform
+    >>> from muffin_analytics.plan import balanced
+    >>> df = conform(pd.DataFrame({"student": ["s"] * 2, "assignment_id": [1, 2], "est_hours": [6.0, 2.0],
+    ...     "due_at": ["2026-10-07T23:00:00Z", "2026-10-09T23:00:00Z"]}))
+    >>> plan = balanced(df, capacity=4, start="2026-10-06")
+    >>> plan
+    BalancedPlan(student='s', peak=0.750, critical_window=Oct 6–7, tasks=2, dropped=0, feasible=True)
+    >>> plan.days["hours"].tolist()
+    [3.0, 3.0, 1.0, 1.0]
     """
 
     def __init__(
@@ -647,6 +660,14 @@ def dropped_table(plans: object) -> pd.DataFrame:
     -------
     pandas.DataFrame
         :data:`~muffin_analytics.schema.DROPPED_COLUMNS`.
+
+    Examples
+    --------
+    >>> from muffin_analytics.synth import cohort
+    >>> from muffin_analytics.plan import balanced_many, dropped_table
+    >>> plans = balanced_many(cohort(5, seed=1, as_of="2026-10-15"), capacity=3, progress=False)
+    >>> sorted(dropped_table(plans)["code"].unique())
+    ['submitted']
     """
     items = plans.values() if isinstance(plans, Mapping) else plans
     groups: dict[int, tuple[_Source, list, list, list]] = {}
@@ -1036,6 +1057,18 @@ class WhatIf:
     n_students : int
         Students in the table given (the denominator of
         :attr:`share_affected`).
+
+    Examples
+    --------
+    >>> from muffin_analytics.synth import cohort
+    >>> from muffin_analytics.plan import what_if
+    >>> df = cohort(20, seed=2)
+    >>> exam = df.loc[df["kind"] == "exam"].iloc[0]
+    >>> w = what_if(df, {exam["assignment_id"]: exam["due_at"] + pd.Timedelta(days=3)}, capacity=3)
+    >>> len(w.students) == df.loc[df["assignment_id"] == exam["assignment_id"], "student"].nunique()
+    True
+    >>> 0 <= w.share_affected <= len(w.students) / 20
+    True
     """
 
     students: pd.DataFrame

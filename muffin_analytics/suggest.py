@@ -62,6 +62,18 @@ class Suggestions:
         (hours the plan takes off that day), ``sentence``, and ``why``: the
         same reason in one sentence, for a list that names the assignment
         itself.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from muffin_analytics.schema import conform
+    >>> from muffin_analytics.plan import balanced
+    >>> from muffin_analytics.suggest import suggestions
+    >>> df = conform(pd.DataFrame({"student": ["s"], "assignment_id": ["e2"], "title": ["Essay 2"],
+    ...     "est_hours": [6.0], "due_at": ["2026-10-09T23:00:00Z"]}))
+    >>> s = suggestions(df, balanced(df, capacity=3, start="2026-10-05"))
+    >>> s.advice[["assignment_id", "start", "work_day"]].to_numpy().tolist()
+    [['e2', datetime.date(2026, 10, 5), datetime.date(2026, 10, 9)]]
     """
 
     sentences: list[str]
