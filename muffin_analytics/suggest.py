@@ -53,8 +53,9 @@ class Suggestions:
         ``student, assignment_id, course, title, date, hours, summary`` —
         one row per assignment per day, for a calendar.
     advice : pandas.DataFrame
-        One row per "start by" sentence kept, in date order
-        (:data:`ADVICE_COLUMNS`): ``start``/``finish`` (first and last
+        One row per assignment worth starting before its work day, in the
+        order to start them (:data:`ADVICE_COLUMNS`; the sentences tell only
+        the ``max_sentences`` with the biggest ``gain``): ``start``/``finish`` (first and last
         session), ``work_day`` (the day it protects, its work day),
         ``per_day`` (median session, hours), ``hours`` (its effort),
         ``planned`` (the balanced load of the work day), ``last_minute``
@@ -210,7 +211,7 @@ def suggestions(
     # The ones that lower their day most are kept, then told in date order.
     kept = sorted(sorted(rows, key=lambda r: -r["gain"])[:max_sentences], key=lambda r: r["start"])
     sentences.extend(str(r["sentence"]) for r in kept)
-    advice = pd.DataFrame(kept, columns=list(ADVICE_COLUMNS))
+    advice = pd.DataFrame(sorted(rows, key=lambda r: (r["start"], -r["gain"])), columns=list(ADVICE_COLUMNS))
     if len(advice):
         advice["assignment_id"] = advice["assignment_id"].astype(plan.tasks["assignment_id"].dtype)
     for row in plan.dropped.itertuples(index=False):

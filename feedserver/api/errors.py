@@ -57,6 +57,8 @@ CODES: dict[str, Code] = {
     "canvas-timeout": Code(504, "Canvas did not answer in time", "The student's Canvas did not answer in time."),
     "assignment-not-found": Code(404, "No such assignment",
                                  "The student has no stored assignment with that Canvas id."),
+    "plan-unavailable": Code(503, "Plan unavailable",
+                             "The student's plan could not be computed (logged); the calendar keeps its last plan."),
     "http-404": Code(404, "Not Found", "No such API route (error middleware)."),
     "http-405": Code(405, "Method Not Allowed", "The route exists, but not with this method (error middleware)."),
     "http-500": Code(500, "Something went wrong", "An unexpected server error; it has been logged."),
