@@ -46,6 +46,9 @@ class StudentSettings:
     suggestions: bool = False
     free_hours: tuple[float, ...] = (3.0, 3.0, 3.0, 3.0, 3.0, 4.0, 4.0)
     """Free study hours per weekday, Monday first."""
+    free_time_answered: bool = False
+    """The student has given their free hours (the first time they turned suggestions on, or since).
+    Until then nothing says their work "does not fit": the defaults above are a guess, not theirs."""
     days_off: tuple[str, ...] = ()
     """ISO dates with no study time."""
     session_hours: float = 1.5
@@ -67,10 +70,16 @@ class StudentSettings:
         return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
 
     def merged(self, patch: dict[str, Any]) -> StudentSettings:
-        """A copy with `patch` applied; raises `SettingsError` for a bad field."""
+        """A copy with `patch` applied; raises `SettingsError` for a bad field.
+
+        Giving `free_hours` answers the free-time question (`free_time_answered`
+        is read-only: it follows from that).
+        """
         data = self.to_json()
         for key, value in patch.items():
             data[key] = _validate(key, value)
+        if "free_hours" in patch:
+            data["free_time_answered"] = True
         return StudentSettings.from_json(data)
 
 

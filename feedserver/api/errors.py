@@ -63,6 +63,8 @@ CODES: dict[str, Code] = {
     "http-400": Code(400, "Bad Request",
                      "The request could not be read: a form body that is not UTF-8, or a NUL character in the "
                      "query (request pipeline)."),
+    "plan-unavailable": Code(503, "Plan unavailable",
+                             "The student's plan could not be computed (logged); the calendar keeps its last plan."),
     "http-404": Code(404, "Not Found", "No such API route (error middleware)."),
     "http-405": Code(405, "Method Not Allowed", "The route exists, but not with this method (error middleware)."),
     "http-500": Code(500, "Something went wrong", "An unexpected server error; it has been logged."),

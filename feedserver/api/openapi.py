@@ -89,6 +89,11 @@ def _schemas() -> dict[str, Any]:
         "session_start_hour": {"type": "integer", "minimum": -1, "maximum": 23,
                                "description": "Local start hour of suggested sessions; -1 for all-day."},
     }
+    read_only = {
+        "free_time_answered": {"type": "boolean", "readOnly": True,
+                               "description": "The student has given their free hours (setting `free_hours` "
+                                              "answers it); until then no verdict on whether the work fits."},
+    }
     feed_links = {
         "url": {"type": "string", "format": "uri", "description": "https URL of the private ICS feed."},
         "webcal_url": {"type": "string", "description": "The same feed as webcal:// (Apple Calendar)."},
@@ -147,8 +152,8 @@ def _schemas() -> dict[str, Any]:
             },
         },
         "Settings": {
-            "type": "object", "additionalProperties": False, "required": list(settings_properties),
-            "properties": settings_properties,
+            "type": "object", "additionalProperties": False, "required": [*settings_properties, *read_only],
+            "properties": {**settings_properties, **read_only},
         },
         "SettingsPatch": {
             "type": "object", "additionalProperties": False, "properties": settings_properties,
@@ -181,7 +186,7 @@ def _schemas() -> dict[str, Any]:
         "Workload": _workload_schema(),
         "EstimateChange": {
             "type": "object", "additionalProperties": False, "required": ["hours"],
-            "properties": {"hours": {"type": ["number", "null"], "exclusiveMinimum": 0, "maximum": 200,
+            "properties": {"hours": {"type": ["number", "null"], "minimum": 0.25, "maximum": 200,
                                      "description": "The student's own estimate in hours; null returns to the "
                                                     "model's estimate."}},
         },
@@ -193,6 +198,7 @@ def _schemas() -> dict[str, Any]:
                                             "description": "The stored sessions (and so the feed) changed."},
                            "sessions": {"type": "integer", "minimum": 0}},
         },
+        "WhatIf": _what_if_schema(),
         "SyncAccepted": {
             "type": "object", "additionalProperties": False, "required": ["status"],
             "properties": {"status": {"type": "string", "enum": ["queued"]}},
@@ -200,12 +206,29 @@ def _schemas() -> dict[str, Any]:
     }
 
 
-def _workload_schema() -> dict[str, Any]:
-    def obj(props: dict[str, Any]) -> dict[str, Any]:
-        return {"type": "object", "additionalProperties": False, "required": list(props), "properties": props}
+def _obj(props: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "object", "additionalProperties": False, "required": list(props), "properties": props}
 
+
+def _what_if_schema() -> dict[str, Any]:
+    window = {"oneOf": [{"type": "null"}, _obj({"first": _DATE, "last": _DATE})]}
+    weeks = {"type": "array", "items": _DATE, "description": "Mondays of the crunch weeks from this week on."}
+    return _obj({
+        "assignment_id": {"type": "string"}, "title": {"type": "string"}, "course": {"type": "string"},
+        "due_before": _UTC_TIME, "due_after": {**_UTC_TIME, "type": "string"},
+        "peak_before": {"type": "number", "minimum": 0}, "peak_after": {"type": "number", "minimum": 0},
+        "critical_window_before": window, "critical_window_after": window,
+        "crunch_weeks_before": weeks, "crunch_weeks_after": weeks,
+        "affected": {"type": "boolean", "description": "The peak, the critical window or the crunch weeks change."},
+        "explanation": {"type": "string"},
+    })
+
+
+def _workload_schema() -> dict[str, Any]:
+    obj = _obj
     text_list = {"type": "array", "items": {"type": "string"}}
     hours = {"type": "number", "minimum": 0}
+    nullable_days = {"type": ["number", "null"], "minimum": 0}
     return obj({
         "today": _DATE,
         "time_zone": {"type": "string"},
@@ -230,6 +253,16 @@ def _workload_schema() -> dict[str, Any]:
             "overridden": {"type": "boolean"}})},
         "sessions": {"type": "array", "items": obj({"assignment_id": {"type": "string"}, "date": _DATE,
                                                      "hours": hours})},
+        "free_time_answered": {"type": "boolean",
+                               "description": "False: the free hours are defaults, so no verdict is given."},
+        "start_first": {"type": "array", "description": "What to start, earliest first, each with why.",
+                        "items": obj({"assignment_id": {"type": "string"}, "course": {"type": "string"},
+                                      "title": {"type": "string"}, "start": _DATE, "work_day": _DATE,
+                                      "hours_per_day": hours, "why": {"type": "string"}})},
+        "next_crunch": {"type": ["string", "null"]},
+        "timing": {"oneOf": [{"type": "null"}, obj({
+            "sentence": {"type": "string"}, "submissions": {"type": "integer", "minimum": 0},
+            "lead_days": hours, "lead_low": nullable_days, "lead_high": nullable_days})]},
     })
 
 
@@ -379,7 +412,7 @@ def openapi_document(server: ServerConfig) -> dict[str, Any]:
                 "description": "Computed from today on (the student's time zone); submitted work is left out. "
                                "Estimates are ranges; `model` says how they are made.",
                 "responses": {"200": _json(_ref("Workload"), "The workload summary."), "400": _BAD,
-                              "401": _NOT_SIGNED_IN}}},
+                              "401": _NOT_SIGNED_IN, "503": _problem("`plan-unavailable`.")}}},
             "/api/me/assignments/{assignment_id}/estimate": {"put": {
                 **me_read, "operationId": "putEstimate",
                 "summary": "Set (or clear) the student's own effort estimate for one assignment",
@@ -395,6 +428,20 @@ def openapi_document(server: ServerConfig) -> dict[str, Any]:
                               "401": _NOT_SIGNED_IN, "403": _CSRF,
                               "404": _problem("`assignment-not-found`."),
                               "415": _problem("`unsupported-media-type`.")}}},
+            "/api/me/assignments/{assignment_id}/what-if": {"get": {
+                **me_read, "operationId": "whatIf",
+                "summary": "What an extension would change: the plan if one assignment were due on another day",
+                "description": "Nothing is stored. The new due date keeps the old deadline's local time of day; "
+                               "peaks and windows are the balanced plan's from today, crunch weeks those of the "
+                               "student's own last-minute timing.",
+                "parameters": [{"name": "assignment_id", "in": "path", "required": True,
+                                "schema": {"type": "string", "pattern": "^[0-9]{1,20}$"},
+                                "description": "Canvas assignment id."},
+                               {"name": "due", "in": "query", "required": True, "schema": _DATE,
+                                "description": "The new due date (local), within a year of today."}],
+                "responses": {"200": _json(_ref("WhatIf"), "Before and after."), "400": _BAD,
+                              "401": _NOT_SIGNED_IN, "404": _problem("`assignment-not-found`."),
+                              "503": _problem("`plan-unavailable`.")}}},
             "/api/canvas/{path}": _proxy_operations(server),
         },
     }

@@ -28,6 +28,7 @@ __all__ = [
     "SUBMISSION_STATES",
     "AssignmentFilters",
     "parse_assignment_filters",
+    "parse_date",
     "parse_feed_kind",
     "reject_unknown",
     "json_object",
@@ -89,6 +90,11 @@ def _values(query: MultiMapping[str], name: str, allowed: Iterable[str] | None =
         if wrong:
             raise FieldProblem(name, f"{wrong[0]!r} is not one of: {', '.join(allowed)}")
     return frozenset(values)
+
+
+def parse_date(query: MultiMapping[str], name: str) -> date | None:
+    """One ``YYYY-MM-DD`` query parameter, or None when absent; `FieldProblem` otherwise."""
+    return _date(query, name)
 
 
 def _date(query: MultiMapping[str], name: str) -> date | None:

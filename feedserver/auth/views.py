@@ -7,6 +7,7 @@ place, so each Canvas error code gets words a student can act on.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -28,7 +29,7 @@ from .appkeys import login_states_key, school_request_limits_key
 from .csrf import CSRF_FIELD, check_csrf, csrf_token
 from .disconnect import disconnect_student
 from .login import complete_login, redirect_uri, sign_in_url, start_login
-from .me import me_context
+from .me import ME_PAGES, me_context
 from .redirects import safe_return_to
 from .schools import READS, add_request_email, count_request_once, counted_request, normalize_host, valid_email
 from .session import require_student, sign_in, sign_out
@@ -86,12 +87,19 @@ async def logout(request: web.Request) -> web.StreamResponse:
 # -- the student's own page ----------------------------------------------------
 
 
-@routes.get("/me", name="me")
-async def me(request: web.Request) -> web.StreamResponse:
-    student_id = await require_student(request)
-    student, institution = await _student_and_school(request, student_id)
-    context = await me_context(request, student, institution)
-    return _render("me.html", request, context, no_store=True)
+def _me_page(page: str) -> Callable[[web.Request], Awaitable[web.Response]]:
+    async def me_page(request: web.Request) -> web.Response:
+        student_id = await require_student(request)
+        student, institution = await _student_and_school(request, student_id)
+        context = await me_context(request, student, institution, page)
+        return _render("me.html", request, context, no_store=True)
+
+    return me_page
+
+
+# /me (route name "me"), /me/plan ("me_plan"), /me/estimates, /me/settings: one template, each page's blocks.
+for _page, (_path, _title) in ME_PAGES.items():
+    routes.get(_path, name="me" if _page == "overview" else f"me_{_page}")(_me_page(_page))
 
 
 @routes.post("/disconnect", name="disconnect")
