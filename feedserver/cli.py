@@ -23,13 +23,17 @@ def _load(args: argparse.Namespace) -> Config:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from .app import create_app
+    from .readiness import answer_while_starting, listen_socket
 
     config = _load(args)
     configure_logging(fmt=config.server.log_format)
+    app = create_app(config)
+    # Bound before start-up, so /healthz and /readyz answer while migrations run.
+    sock = listen_socket(args.host or config.server.host, args.port or config.server.port)
+    answer_while_starting(app, sock)
     web.run_app(
-        create_app(config),
-        host=args.host or config.server.host,
-        port=args.port or config.server.port,
+        app,
+        sock=sock,
         access_log_class=RouteAccessLogger,
         print=lambda _msg: print(f"Homework Muffin on {config.server.public_url}", flush=True),
     )
