@@ -20,7 +20,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from ..typedefs import config_key, db_key, engine_key
+from ..typedefs import activity_key, config_key, db_key, engine_key
 from .appkeys import feed_cache_key
 from .cache import FeedCache
 from .views import routes
@@ -32,7 +32,7 @@ async def _feed_cache(app: web.Application) -> AsyncIterator[None]:
     # After app.py's database context, whose engine and sessionmaker it needs.
     server = app[config_key].server
     cache = FeedCache(app[engine_key], app[db_key], public_url=server.public_url,
-                      max_bytes=server.feed_cache_mib * 1024 * 1024)
+                      max_bytes=server.feed_cache_mib * 1024 * 1024, activity=app[activity_key])
     await cache.start()
     app[feed_cache_key] = cache
     yield

@@ -128,6 +128,11 @@ class Student(Base):
     canvas_feed_url_enc: Mapped[str | None] = mapped_column(Text, nullable=True)
     canvas_feed_etag: Mapped[str | None] = mapped_column(String(300), nullable=True)
     canvas_feed_last_modified: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    # Retention: when a calendar app last polled a feed or the student last signed in (written at most
+    # daily, from memory: feedserver/activity.py; None: not since signing up, see created_at), and,
+    # once /me warns them, when they go.
+    last_active_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    deletion_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class CanvasToken(Base):

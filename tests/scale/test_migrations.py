@@ -4,7 +4,9 @@ the result matches the models exactly, and concurrent starts do not collide."""
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -18,7 +20,12 @@ from feedserver.store.db import (
     migrate,
 )
 from feedserver.store.models import Base, Student
-from feedserver.store.students import upsert_student
+
+
+def _naive_utc_if_sqlite(engine: Any) -> datetime:
+    # What UTCDateTime stores: naive UTC on SQLite, timestamptz on PostgreSQL.
+    now = datetime.now(UTC)
+    return now.replace(tzinfo=None) if engine.dialect.name == "sqlite" else now
 
 
 def revisions_oldest_first() -> list[str]:
@@ -32,17 +39,24 @@ async def test_each_revision_upgrades_a_database_that_holds_data(database_url: s
     try:
         await migrate(engine, revisions[0])
         db = make_sessionmaker(engine)
-        # Rows written under the oldest schema must survive every later revision.
+        # Rows written under the oldest schema must survive every later revision. Written in SQL:
+        # today's models name columns the oldest schema does not have yet.
         async with engine.begin() as conn:
             await conn.execute(text("INSERT INTO institutions (slug, name, canvas_host, configured) "
                                     "VALUES ('north', 'North', 'north.example.edu', true)"))
-        student_id = await upsert_student(db, "north", "101", "Ada Early", time_zone="America/Chicago")
+            student_id = (await conn.execute(text(
+                "INSERT INTO students (institution_id, canvas_user_id, display_name, time_zone, source, status, "
+                "settings, created_at, next_sync_at) SELECT id, '101', 'Ada Early', 'America/Chicago', 'oauth', "
+                "'active', '{}', :now, :now FROM institutions WHERE slug = 'north' RETURNING id"),
+                {"now": _naive_utc_if_sqlite(engine)})).scalar_one()
         for revision in revisions[1:]:
             await migrate(engine, revision)
         await migrate(engine)  # head, again: nothing left to do
         async with db() as session:
             assert await session.scalar(select(func.count()).select_from(Student)) == 1
-            assert (await session.get(Student, student_id)).display_name == "Ada Early"  # type: ignore[union-attr]
+            student = await session.get(Student, student_id)
+            assert student is not None and student.display_name == "Ada Early"
+            assert student.last_active_at is not None  # 0003: existing students count as active from the upgrade
         async with engine.connect() as conn:
             current = await conn.run_sync(lambda c: MigrationContext.configure(c).get_current_revision())
         assert current == revisions[-1]
