@@ -95,7 +95,7 @@ class PollAnswers:
 
     The metrics collector reads them when Prometheus scrapes; an increment
     here costs tens of nanoseconds, where a labelled Prometheus counter
-    would cost about a microsecond of a poll's few.
+    costs microseconds, as much as the whole lookup (docs/performance.md).
     """
 
     __slots__ = ("ok", "not_modified", "not_found", "unavailable")

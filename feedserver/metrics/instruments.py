@@ -2,10 +2,10 @@
 
 They live in prometheus-client's default registry, one per process (each
 `serve` process is scraped on its own metrics port: docs/operations.md).
-Counting here costs a label lookup and a lock, about a microsecond: fine
-for a sync, a token refresh or a Canvas request, too much for a calendar
-poll, which is counted with plain integers instead (feeds.cache.PollAnswers,
-read by collector.py at scrape time).
+Counting here costs a label lookup and locks, microseconds
+(docs/performance.md): fine for a sync, a token refresh or a Canvas
+request, too much for a calendar poll, which is counted with plain integers
+instead (feeds.cache.PollAnswers, read by collector.py at scrape time).
 """
 
 from __future__ import annotations
