@@ -7,7 +7,10 @@ once the database exists, the `FeedCache` on ``app[feed_cache_key]``
 - `feeds.preferences.update_settings(db, student_id, patch, public_url=...)`;
 - `feeds.publish.rerender(session, student_id, ...)` inside their own transaction;
 - `feeds.render` (pure rendering) and `feeds.tokens` (feed URLs, rotation);
-- `feeds.me.feed_sections`, the feed's part of /me (auth/me.py).
+- `feeds.me.feed_sections`, the feed's part of /me (auth/me.py);
+- the cache's plain counters (`FeedCache.answers`, `hits`, `misses`), which
+  the metrics collector reads at scrape time. A served poll notes its
+  student in ``app[activity_key]`` for retention.
 
 Feeds stands below auth and planning and imports neither: the work sessions
 of a plan reach the feed through the `planned_sessions` table

@@ -22,6 +22,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import update
 
 from feedserver.app import create_app
+from feedserver.auth.appkeys import token_store_key
 from feedserver.config import Config
 from feedserver.feeds.appkeys import feed_cache_key
 from feedserver.metrics.outbound import throttled
@@ -178,6 +179,14 @@ async def test_refresh_outcomes(muffin: TestClient, sandbox: Sandbox, service: S
     after = await scrape()
     assert moved(middle, after, "muffin_canvas_token_refreshes_total", result="grant_gone") == 1
     assert moved(middle, after, "muffin_canvas_requests_total", endpoint="oauth", status="400") == 1
+    other = await connect(muffin, sandbox, "north", 1006)
+    two_hours_on = datetime.now(UTC) + timedelta(hours=2)
+    muffin.app[token_store_key].clock = lambda: two_hours_on  # the access token is expiring: refresh first
+    await sandbox.schools["north"].server.close()  # Canvas unreachable: the refresh fails, the grant stays
+    await service.sync_student(other.student_id)
+    last = await scrape()
+    assert moved(after, last, "muffin_canvas_token_refreshes_total", result="failed") == 1
+    assert moved(after, last, "muffin_canvas_requests_total", endpoint="oauth", status="error") == 1
 
 
 async def test_sync_lag_is_the_longest_overdue_student(muffin: TestClient, sandbox: Sandbox, service: SyncService,
