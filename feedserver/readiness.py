@@ -22,18 +22,21 @@ import asyncio
 import json
 import logging
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 from aiohttp import web
 
 from .http_policy import NO_STORE, SECURITY_HEADERS
+from .typedefs import engine_key
 
-__all__ = ["STARTING", "answer_while_starting", "listen_socket"]
+__all__ = ["MIGRATED", "STARTING", "answer_while_starting", "listen_socket"]
 
 _LOGGER = logging.getLogger(__name__)
 
-#: The stand-in's answer to /readyz (short: probes and people read it).
+#: The stand-in's answer to /readyz until migrations are done (short: probes and people read it).
 STARTING = {"status": "starting", "database": "migrating"}
+#: ... and after, while the other start-up steps run (the feed cache, the sync service).
+MIGRATED = {"status": "starting", "database": "up"}
 _RETRY_AFTER = "5"
 
 
@@ -52,14 +55,18 @@ def listen_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-async def _stand_in(request: web.BaseRequest) -> web.Response:
-    headers = {**SECURITY_HEADERS, **NO_STORE}
-    if request.path == "/healthz":
-        return web.json_response({"status": "ok"}, headers=headers)
-    headers["Retry-After"] = _RETRY_AFTER
-    if request.path == "/readyz":
-        return web.Response(status=503, text=json.dumps(STARTING), content_type="application/json", headers=headers)
-    return web.Response(status=503, text="Starting up; try again in a few seconds.\n", headers=headers)
+def _stand_in(app: web.Application) -> Callable[[web.BaseRequest], Awaitable[web.Response]]:
+    async def answer(request: web.BaseRequest) -> web.Response:
+        headers = {**SECURITY_HEADERS, **NO_STORE}
+        if request.path == "/healthz":
+            return web.json_response({"status": "ok"}, headers=headers)
+        headers["Retry-After"] = _RETRY_AFTER
+        if request.path == "/readyz":
+            # app.py's database context sets the engine once migrations are done.
+            body = MIGRATED if engine_key in app else STARTING
+            return web.Response(status=503, text=json.dumps(body), content_type="application/json", headers=headers)
+        return web.Response(status=503, text="Starting up; try again in a few seconds.\n", headers=headers)
+    return answer
 
 
 def answer_while_starting(app: web.Application, sock: socket.socket) -> None:
@@ -78,7 +85,7 @@ def answer_while_starting(app: web.Application, sock: socket.socket) -> None:
 
     async def serve_until_started(app: web.Application) -> AsyncIterator[None]:
         # No access log: a request line may hold a feed token (logs.py logs route names instead).
-        handler = web.Server(_stand_in, access_log=None)
+        handler = web.Server(_stand_in(app), access_log=None)
         listener = await asyncio.get_running_loop().create_server(handler, sock=sock.dup())
         stand_in["server"] = (listener, handler)
         _LOGGER.info("starting: /readyz answers 503 until migrations and start-up are done")
