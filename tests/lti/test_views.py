@@ -58,20 +58,20 @@ def set_claim(name: str, value: Any) -> Tamper:
     return edit_claims(lambda claims: claims.__setitem__(name, value))
 
 
-def forge(make_signer: Callable[[TestPlatform], Any]) -> Tamper:
-    def tamper(platform: TestPlatform) -> None:
-        platform.signer = make_signer(platform)
-    return tamper
-
-
 def now_plus(seconds: int) -> int:
     return int(time.time()) + seconds
 
 
 def set_time_claim(name: str, seconds_from_now: int) -> Tamper:
-    # Read the clock when the launch is signed, not when the module is collected: a full
-    # run can reach this test more than ten minutes after collection.
+    # Read the clock when the launch is made, not when the module is collected: a long run
+    # would otherwise turn "10 minutes ahead" into the past.
     return edit_claims(lambda claims: claims.__setitem__(name, now_plus(seconds_from_now)))
+
+
+def forge(make_signer: Callable[[TestPlatform], Any]) -> Tamper:
+    def tamper(platform: TestPlatform) -> None:
+        platform.signer = make_signer(platform)
+    return tamper
 
 
 REFUSALS: list[tuple[str, Tamper, str, int]] = [
