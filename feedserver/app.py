@@ -20,11 +20,13 @@ from aiohttp_session import setup as setup_session
 from aiohttp_session.cookie_storage import EncryptedCookieStorage
 from cryptography.fernet import Fernet
 
-from . import api, auth, canvasfeed, feeds, lti, planning, sync
+from . import api, auth, canvasfeed, feeds, lti, metrics, planning, retention, sync
+from .activity import ActivityLog
 from .canvasfeed.appkeys import feed_source_key
 from .config import Config
 from .crypto import TokenCipher, derive_fernet_key
 from .http_policy import DEFAULT_TIMEOUT, USER_AGENT, hide_server_version
+from .metrics.outbound import canvas_trace
 from .middlewares import (
     error_middleware,
     poll_fast_path,
@@ -39,7 +41,7 @@ from .store.db import create_engine, make_sessionmaker, migrate
 from .store.feed_students import SOURCE as FEED_SOURCE
 from .store.institutions import sync_institutions
 from .sync.job import SOURCE_SYNCS, SourceSync
-from .typedefs import cipher_key, config_key, db_key, engine_key, http_key
+from .typedefs import activity_key, cipher_key, config_key, db_key, engine_key, http_key
 from .views import setup_routes
 
 __all__ = ["create_app", "SESSION_COOKIE", "sync_sources"]
@@ -64,8 +66,9 @@ async def _http_client(app: web.Application) -> AsyncIterator[None]:
     # One session for all outbound traffic; redirects are opted into per call.
     # No cookie jar: Canvas cookies set for one student must never ride along
     # with the next student's request to the same host.
+    # The trace counts every request to Canvas by endpoint and status (metrics).
     async with aiohttp.ClientSession(timeout=DEFAULT_TIMEOUT, headers={"User-Agent": USER_AGENT},
-                                     cookie_jar=aiohttp.DummyCookieJar()) as session:
+                                     cookie_jar=aiohttp.DummyCookieJar(), trace_configs=[canvas_trace()]) as session:
         app[http_key] = session
         yield
 
@@ -91,6 +94,7 @@ def create_app(config: Config) -> web.Application:
     )
     app[config_key] = config
     app[cipher_key] = TokenCipher(config.server.secret_keys, purpose="canvas-tokens")
+    app[activity_key] = ActivityLog()
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_http_client)
 
@@ -120,6 +124,8 @@ def create_app(config: Config) -> web.Application:
     lti.setup(app)
     canvasfeed.setup(app)
     planning.setup(app)
+    retention.setup(app)
+    metrics.setup(app)
     # After every subsystem: the scheduler's first round runs every source, and sync stops first.
     sync.setup(app, sync_sources)
     # Last: it gathers the response-prepare hooks every subsystem above registered.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import platform
 from pathlib import Path
 
@@ -30,13 +31,18 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
+#: A readiness probe gives up on the database after this long (probes time out after 1-10 s).
+READY_TIMEOUT_SECONDS = 2.0
+
+
 async def readyz(request: web.Request) -> web.Response:
-    """Readiness: the database answers too."""
+    """Readiness: the database answers too (before start-up is done, readiness.py answers 503)."""
     try:
-        async with request.app[db_key]() as session:
+        async with asyncio.timeout(READY_TIMEOUT_SECONDS), request.app[db_key]() as session:
             await session.execute(text("SELECT 1"))
-    except Exception:
-        return web.json_response({"status": "unavailable", "database": "down"}, status=503)
+    except Exception:  # noqa: BLE001 (whatever the driver raises, the answer is "not ready")
+        return web.json_response({"status": "unavailable", "database": "down"}, status=503,
+                                 headers={"Retry-After": "5"})
     return web.json_response({"status": "ok", "database": "up"})
 
 

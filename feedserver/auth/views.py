@@ -129,7 +129,7 @@ async def disconnected(request: web.Request) -> dict[str, Any]:
 @routes.get("/privacy", name="privacy")
 @aiohttp_jinja2.template("privacy.html")
 async def privacy(request: web.Request) -> dict[str, Any]:
-    return {"reads": READS}
+    return {"reads": READS, "server": request.app[config_key].server}
 
 
 # -- schools -------------------------------------------------------------------

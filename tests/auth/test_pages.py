@@ -119,5 +119,6 @@ async def test_features_place_notices_and_sections_on_the_me_pages(muffin: Any, 
 
 async def test_privacy_page_says_what_we_read_and_keep(muffin: Any, sandbox: Any) -> None:
     html = await (await muffin.get("/privacy")).text()
-    for phrase in ("What we read from Canvas", "encrypted", "deletes everything", "We only read"):
+    for phrase in ("What we read from Canvas", "encrypted", "deletes everything", "We only read",
+                   "After 180 days without either", "tells you 30 days before"):
         assert phrase in html
