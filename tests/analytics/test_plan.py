@@ -272,6 +272,18 @@ def test_dst_week_counts_local_days():
     assert plan.peak == pytest.approx(0.5)
 
 
+@pytest.mark.parametrize("kind", ["exam", "quiz"])
+def test_study_for_an_exam_may_start_before_it_opens(kind):
+    # Canvas opens a timed quiz or exam on the day it is sat: 5 h of study must not have to fit that day's 4 h.
+    sat = {"assignment_id": 1, "due_at": "2026-11-04T20:00:00Z", "unlock_at": "2026-11-04T14:00:00Z", "est_hours": 5.0}
+    plan = balanced(frame([{**sat, "kind": kind}], student="s"), capacity=4, start=START)
+    assert plan.feasible and plan.peak < 1
+    assert plan.sessions["date"].min().date() < dt.date(2026, 11, 4)
+    essay = balanced(frame([{**sat, "kind": "essay"}], student="s"), capacity=4, start=START)
+    assert essay.peak == pytest.approx(5 / 4)  # an essay's unlock date still opens its work window
+    assert not essay.feasible
+
+
 def test_default_start():
     df = frame(
         [
