@@ -25,6 +25,8 @@ from muffin_analytics.canvas_rules import is_discussion, is_quiz, submission_sta
 
 from .client import CanvasClient
 from .errors import MalformedResponse
+from .fields import json_id, json_object, optional_number, text, timestamp
+from .links import canvas_link
 
 __all__ = [
     "ASSIGNMENTS_PARAMS",
@@ -102,80 +104,43 @@ async def list_courses(client: CanvasClient) -> list[CanvasCourse]:
 
 async def list_assignments(client: CanvasClient, course_id: str) -> list[CanvasAssignment]:
     raw = await client.get_all(f"/api/v1/courses/{course_id}/assignments", ASSIGNMENTS_PARAMS)
-    return [parse_assignment(item, course_id) for item in raw]
+    return [parse_assignment(item, course_id, canvas_url=client.canvas_url) for item in raw]
 
 
 def parse_course(item: Any) -> CanvasCourse:
-    obj = _object(item, "course")
+    obj = json_object(item, "course")
     return CanvasCourse(
-        id=_id(obj, "id", "course"),
-        name=_text(obj.get("name")),
-        course_code=_text(obj.get("course_code")) or _text(obj.get("name")),
-        time_zone=_text(obj.get("time_zone")) or None,
+        id=json_id(obj, "id", "course"),
+        name=text(obj.get("name")),
+        course_code=text(obj.get("course_code")) or text(obj.get("name")),
+        time_zone=text(obj.get("time_zone")) or None,
     )
 
 
-def parse_assignment(item: Any, course_id: str) -> CanvasAssignment:
-    obj = _object(item, "assignment")
+def parse_assignment(item: Any, course_id: str, *, canvas_url: str) -> CanvasAssignment:
+    """One assignment of `course_id`; `canvas_url` (the school's Canvas) decides which link is kept."""
+    obj = json_object(item, "assignment")
     types = obj.get("submission_types") or []
     if not isinstance(types, list):
         raise MalformedResponse("assignment: submission_types is not a list")
     submission = obj.get("submission")
     if submission is not None and not isinstance(submission, Mapping):
         raise MalformedResponse("assignment: submission is not an object")
-    points = obj.get("points_possible")
-    if points is not None and (isinstance(points, bool) or not isinstance(points, (int, float, str))):
-        raise MalformedResponse("assignment: points_possible is not a number")
-    try:
-        points_value = None if points in (None, "") else float(points)
-    except ValueError:
-        raise MalformedResponse("assignment: points_possible is not a number") from None
     return CanvasAssignment(
-        id=_id(obj, "id", "assignment"),
+        id=json_id(obj, "id", "assignment"),
         course_id=str(obj.get("course_id") or course_id),
-        name=_text(obj.get("name")) or "Untitled assignment",
-        description_html=_text(obj.get("description")),
-        html_url=_text(obj.get("html_url")),
-        due_at=_timestamp(obj.get("due_at"), "due_at"),
-        unlock_at=_timestamp(obj.get("unlock_at"), "unlock_at"),
-        lock_at=_timestamp(obj.get("lock_at"), "lock_at"),
-        points_possible=points_value,
+        name=text(obj.get("name")) or "Untitled assignment",
+        description_html=text(obj.get("description")),
+        html_url=canvas_link(text(obj.get("html_url")), canvas_url),
+        due_at=timestamp(obj.get("due_at"), "due_at"),
+        unlock_at=timestamp(obj.get("unlock_at"), "unlock_at"),
+        lock_at=timestamp(obj.get("lock_at"), "lock_at"),
+        points_possible=optional_number(obj.get("points_possible"), "assignment: points_possible"),
         submission_types=tuple(str(t) for t in types),
         is_quiz=is_quiz(obj),
         is_discussion=is_discussion(obj),
         # Canvas never shows students unpublished work; absent means published.
         published=obj.get("published", True) is not False,
         submission_state=submission_state(submission),
-        submitted_at=_timestamp(submission.get("submitted_at"), "submitted_at") if submission else None,
+        submitted_at=timestamp(submission.get("submitted_at"), "submitted_at") if submission else None,
     )
-
-
-def _object(item: Any, what: str) -> Mapping[str, Any]:
-    if not isinstance(item, Mapping):
-        raise MalformedResponse(f"{what}: expected a JSON object")
-    return item
-
-
-def _id(obj: Mapping[str, Any], key: str, what: str) -> str:
-    value = obj.get(key)
-    if isinstance(value, bool) or not isinstance(value, (int, str)) or str(value) == "":
-        raise MalformedResponse(f"{what}: missing {key}")
-    return str(value)
-
-
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else ""
-
-
-def _timestamp(value: Any, key: str) -> datetime | None:
-    if value in (None, ""):
-        return None
-    if not isinstance(value, str):
-        raise MalformedResponse(f"{key} is not a timestamp")
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise MalformedResponse(f"{key} is not an ISO 8601 timestamp") from None
-    if moment.tzinfo is None:
-        raise MalformedResponse(f"{key} has no time zone")
-    return moment

@@ -32,6 +32,7 @@ from icalendar import Calendar
 from muffin_analytics.canvas_rules import assignment_id_of, is_override_uid, split_summary
 
 from ..canvas.coursework import CanvasAssignment, CanvasCourse, Coursework
+from ..canvas.fields import in_calendar_range
 from .errors import NotACalendar
 
 __all__ = ["MAX_EVENTS", "assignment_id_of", "parse_canvas_feed"]
@@ -55,10 +56,14 @@ def _due(value: object, zone: ZoneInfo) -> datetime | None:
         if value.tzinfo is None:
             # Floating time: Canvas never sends it; read it in the student's zone.
             value = value.replace(tzinfo=zone)
-        return value
-    if isinstance(value, date):
-        return datetime.combine(value, time(23, 59), tzinfo=zone)
-    return None
+    elif isinstance(value, date):
+        if not in_calendar_range(value):
+            return None
+        value = datetime.combine(value, time(23, 59), tzinfo=zone)
+    else:
+        return None
+    # A teacher's typo (year 9999) leaves this one assignment undated, not the whole feed unread.
+    return value if in_calendar_range(value) else None
 
 
 def parse_canvas_feed(body: bytes, *, canvas_base: str, time_zone: str = "UTC") -> Coursework:

@@ -34,6 +34,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from icalendar import Alarm, Calendar, Event, Timezone
 from icalendar.timezone import tzid_from_dt
 
+from ..canvas.links import canvas_link
 from ..settings import StudentSettings
 
 __all__ = [
@@ -50,6 +51,7 @@ __all__ = [
     "course_color",
     "render_feed",
     "serialize",
+    "shown_link",
 ]
 
 PRODID = "-//Homework Muffin//Canvas assignments feed 1.0//EN"
@@ -145,6 +147,11 @@ def clean_text(text: str) -> str:
 def clean_line(text: str) -> str:
     """`clean_text` for one-line values (titles, course codes, URLs): line breaks become spaces."""
     return " ".join(clean_text(text).split())
+
+
+def shown_link(url: str, canvas_host: str) -> str:
+    """A stored Canvas link as a feed may show it: http(s) on the school's Canvas host, else ""."""
+    return canvas_link(clean_line(url), f"//{canvas_host}")
 
 
 def course_color(canvas_course_id: str) -> str:
@@ -274,7 +281,7 @@ def _assignment_event(a: FeedAssignment, context: FeedContext, zone: ZoneInfo) -
     done = a.submission_state in SUBMITTED_STATES
     mark = "✓ " if done and settings.submitted == "mark" else ""
     a = replace(a, title=clean_line(a.title) or "Untitled assignment", course_code=clean_line(a.course_code),
-                description=clean_text(a.description), html_url=clean_line(a.html_url))
+                description=clean_text(a.description), html_url=shown_link(a.html_url, context.canvas_host))
     event = Event()
     event.add("UID", assignment_uid(a.canvas_assignment_id, context.canvas_host))
     event.add("DTSTAMP", a.last_modified)

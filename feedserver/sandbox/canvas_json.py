@@ -234,7 +234,7 @@ def assignment_json(world: SandboxWorld, assignment: Assignment, user_id: int, b
         "unlock_at": iso(dates.unlock_at),
         "has_overrides": bool(world.overrides_for(assignment.id)),
         "course_id": course.id,
-        "html_url": f"{base}/courses/{course.id}/assignments/{assignment.id}",
+        "html_url": assignment.html_url or f"{base}/courses/{course.id}/assignments/{assignment.id}",
         "submissions_download_url": f"{base}/courses/{course.id}/assignments/{assignment.id}"
         "/submissions?zip=1",
         "assignment_group_id": course.id * 10 + 1,

@@ -120,6 +120,13 @@ class SandboxState:
         """Change fields (e.g. due_at=..., name=...) and bump updated_at."""
         return self.world.edit_assignment(assignment_id, self.now(), **fields)
 
+    def far_future_due(self, assignment_id: int, on: bool = True) -> None:
+        """Switch: the assignment reports `world.FAR_FUTURE` (9999-12-31T23:59Z) as its due date."""
+        if on:
+            self.world.far_future_due.add(assignment_id)
+        else:
+            self.world.far_future_due.discard(assignment_id)
+
     def delete_assignment(self, assignment_id: int) -> None:
         self.world.delete_assignment(assignment_id, self.now())
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from .world import Assignment, AssignmentOverride, Course, SandboxWorld, Submission
+from .world import FAR_FUTURE, Assignment, AssignmentOverride, Course, SandboxWorld, Submission
 
 #: Submission types that expect nothing turned in online (never "missing").
 OFFLINE_TYPES = frozenset({"none", "not_graded", "on_paper", "external_tool"})
@@ -68,7 +68,12 @@ def visible_assignments(world: SandboxWorld, user_id: int, course_id: int) -> li
 
 
 def effective_dates(world: SandboxWorld, assignment: Assignment, user_id: int) -> EffectiveDates:
-    """The user's dates; of several overrides Canvas picks the latest due date."""
+    """The user's dates; of several overrides Canvas picks the latest due date.
+
+    An assignment in `world.far_future_due` is due `FAR_FUTURE` for everyone.
+    """
+    if assignment.id in world.far_future_due:
+        return EffectiveDates(FAR_FUTURE, assignment.unlock_at, assignment.lock_at, False, None, None)
     mine = [o for o in world.overrides_for(assignment.id) if user_id in o.student_ids]
     if not mine:
         return EffectiveDates(

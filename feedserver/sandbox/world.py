@@ -146,6 +146,9 @@ class Assignment:
     discussion_topic_id: int | None = None
     all_day: bool = False
     all_day_date: date | None = None
+    #: What Canvas reports as `html_url` instead of the assignment's page: tests of a
+    #: Canvas (or a proxy in front of it) that sends hostile links. None = the real page.
+    html_url: str | None = None
 
     @property
     def published(self) -> bool:
@@ -195,11 +198,18 @@ class CalendarEvent:
     updated_at: datetime
 
 
+#: A due date Canvas accepts from a teacher's typo (issue 18): year 9999, the last minute.
+FAR_FUTURE = datetime(9999, 12, 31, 23, 59, tzinfo=UTC)
+
+
 def all_day_fields(due_at: datetime | None, time_zone: str) -> tuple[bool, date | None]:
     """Canvas flags a due date at 23:59 or 00:00 local as all-day (assignment.rb)."""
     if due_at is None:
         return False, None
-    local = due_at.astimezone(ZoneInfo(time_zone))
+    try:
+        local = due_at.astimezone(ZoneInfo(time_zone))
+    except OverflowError:  # east of UTC, 9999-12-31T23:59Z is in year 10000
+        return False, None
     if (local.hour, local.minute) in ((23, 59), (0, 0)):
         return True, local.date()
     return False, None
@@ -228,6 +238,9 @@ class SandboxWorld:
     overrides: dict[int, AssignmentOverride]
     submissions: dict[tuple[int, int], Submission]
     events: dict[int, CalendarEvent]
+    #: Assignments whose due date every view reports as `FAR_FUTURE` (a switch: the
+    #: stored date comes back when the id leaves the set; `SandboxState.far_future_due`).
+    far_future_due: set[int] = field(default_factory=set)
     _by_user: dict[int, list[Enrollment]] = field(default_factory=dict, init=False, repr=False, compare=False)
     _by_user_key: tuple[int, int] = field(default=(-1, 0), init=False, repr=False, compare=False)
 

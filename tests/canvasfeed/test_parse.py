@@ -116,3 +116,11 @@ def test_every_assignment_of_the_sandbox_feed_is_found(sandbox: object) -> None:
             assert str(real.course_id) == a.course_id
             assert a.name == real.name
     assert found_override, "the seeded world should exercise override UIDs"
+
+
+def test_a_date_no_calendar_can_show_leaves_that_assignment_undated() -> None:
+    typo = FEED.replace(b"DTSTART:20260915T045900Z", b"DTSTART:99991231T235900Z").replace(
+        b"DTSTART;VALUE=DATE:20261002", b"DTSTART;VALUE=DATE:99991231")
+    by_id = {a.id: a for a in parse_canvas_feed(typo, canvas_base=BASE, time_zone="Asia/Tokyo").assignments}
+    assert (by_id["501"].due_at, by_id["503"].due_at) == (None, None)  # kept, undated
+    assert by_id["502"].due_at == datetime(2026, 9, 20, 17, 0, tzinfo=UTC)
