@@ -43,6 +43,10 @@ class FeedSettingsView:
     submitted: str
     event_style: str
     reminders: list[ReminderChoice]
+    event_courses: list[CourseChoice]
+    """Courses whose Canvas calendar events are shown (`shown`) or hidden."""
+    personal_events: bool
+    planner_notes: bool
 
 
 @dataclass(frozen=True)
@@ -79,6 +83,10 @@ async def feed_sections(request: web.Request, student: Student) -> dict[str, Any
         submitted=settings.submitted,
         event_style=settings.event_style,
         reminders=reminders,
+        event_courses=[CourseChoice(c.canvas_course_id, c.name or c.course_code,
+                                    c.canvas_course_id not in settings.hidden_event_courses) for c in courses],
+        personal_events=settings.personal_events,
+        planner_notes=settings.planner_notes,
     )
     items = [UndatedAssignment(code, a.title, a.kind, a.points_possible, shown_link(a.html_url, canvas_host),
                                a.submission_state)

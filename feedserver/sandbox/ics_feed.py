@@ -22,7 +22,9 @@ calendar_event.rb `IcalEvent#to_ics` (canvas.md §3):
   when an override sets the date, which also switches the UID to
   event-assignment-override-<id>); DESCRIPTION is plain text with the HTML
   in X-ALT-DESC, both left out while locked; DTSTAMP = updated_at; SEQUENCE 0.
-Answers ETag / If-None-Match with 304.
+Answers ETag / If-None-Match with 304. A reset feed address (`SandboxState.reset_calendar_feed`)
+is a 404; the faults `feed_server_errors` and `feed_login_page` give a 5xx or a redirect to
+the sign-in page instead of the calendar.
 """
 
 from __future__ import annotations
@@ -183,6 +185,12 @@ def _ics_response(request: web.Request, body: bytes) -> web.StreamResponse:
 
 async def user_feed(request: web.Request) -> web.StreamResponse:
     state = sandbox_state(request)
+    status = state.faults.take_server_error(feed=True)
+    if status is not None:
+        return web.Response(status=status, content_type="text/html",
+                            text=f"<html><body><h1>{status}</h1></body></html>")
+    if state.faults.feed_login_page:
+        return web.Response(status=302, headers={"location": f"{request.scheme}://{request.host}/login/canvas"})
     user = state.world.user_by_feed_uuid(state.school_slug, request.match_info["uuid"])
     if user is None:
         return web.Response(status=404, text="Not Found")

@@ -291,14 +291,17 @@ FAR_FUTURE = datetime(9999, 12, 31, 23, 59, tzinfo=UTC)
 
 
 def all_day_fields(due_at: datetime | None, time_zone: str) -> tuple[bool, date | None]:
-    """Canvas flags a due date at 23:59 or 00:00 local as all-day (assignment.rb)."""
+    """Canvas flags an assignment due at exactly 23:59 local as all-day, never 00:00
+    (`Assignment.all_day_interpretation`, docs/canvas-facts.md §4.4; 00:00 is the
+    rule of calendar events). Local means the course's zone here: the zone of
+    the teacher who set the date."""
     if due_at is None:
         return False, None
     try:
         local = due_at.astimezone(ZoneInfo(time_zone))
     except OverflowError:  # east of UTC, 9999-12-31T23:59Z is in year 10000
         return False, None
-    if (local.hour, local.minute) in ((23, 59), (0, 0)):
+    if (local.hour, local.minute) == (23, 59):
         return True, local.date()
     return False, None
 

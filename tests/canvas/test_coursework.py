@@ -25,10 +25,17 @@ BASE = "https://c"
 async def test_the_semester_of_a_student_with_overrides(canvas: Canvas) -> None:
     world, now = canvas.state.world, canvas.state.now()
     client = canvas.client()
-    coursework = await fetch_coursework(client)
+    coursework = await fetch_coursework(client, now=now)
 
     assert sorted(int(c.id) for c in coursework.courses) == canvas.course_ids()
-    assert client.requests == 1 + len(coursework.courses)  # one page per course at per_page=100
+    paths = [r.path.removeprefix("/api/v1/") for r in canvas.state.request_log if r.path.startswith("/api/v1/")]
+    assert client.requests == len(paths)
+    # One page per course at per_page=100, its checkpoints' submissions, the groups, one batch of
+    # calendar events (under 10 codes), the planner's pages.
+    assert sorted(p for p in paths if p != "planner/items") == sorted(
+        ["courses", "users/self/groups", "calendar_events"]
+        + [f"courses/{c.id}/{what}" for c in coursework.courses for what in ("assignments", "students/submissions")])
+    assert coursework.complete == {"event", "todo", "note", "checkpoint"}
     expected = {a.id: a for course in canvas.course_ids() for a in visible_assignments(world, STUDENT, course)}
     got = {int(a.id): a for a in coursework.assignments}
     assert got.keys() == expected.keys()
