@@ -37,7 +37,7 @@ __all__ = [
     "is_loopback_host",
 ]
 
-# Canvas cloud endpoints for LTI 1.3 (lti.md); used when a platform omits them.
+# Canvas cloud endpoints for LTI 1.3 (docs/lti.md "Canvas cloud platforms"); used when a platform omits them.
 CANVAS_CLOUD_LTI = {
     "https://canvas.instructure.com": (
         "https://sso.canvaslms.com/api/lti/authorize_redirect",

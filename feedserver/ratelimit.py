@@ -1,7 +1,7 @@
 """Token buckets in memory: a burst allowed, then a steady rate, per key.
 
 Two users: the Canvas proxy keys them by student (Canvas throttles per
-access token, canvas.md §2, and every proxied request spends the student's
+access token, docs/canvas-facts.md §11.4, and every proxied request spends the student's
 own budget, which the background sync needs too), and the calendar-feed
 form keys them by Canvas host (each attempt fetches from that host, so the
 form must not become a way to hammer a school's Canvas). In memory on

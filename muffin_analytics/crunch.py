@@ -1,6 +1,6 @@
 """Crunch detection: overloaded days and weeks, and bunched deadlines.
 
-Rules (analytics.md §6):
+Rules (docs/workload-research.md §6):
 
 * **crunch day** — a day's load L_t exceeds the free hours h_t (when a
   capacity is given), or exceeds ``day_ratio`` (1.5) × the student's median

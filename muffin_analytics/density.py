@@ -4,7 +4,7 @@ Every assignment's effort (``est_hours``) is spread over the days on which it
 is worked, according to a *profile*:
 
 ``"last_minute"`` (:class:`LastMinuteProfile`)
-    How most students actually work (analytics.md §2: 42.5% start and submit
+    How most students actually work (docs/workload-research.md §2: 42.5% start and submit
     on the due date; median submission one day early): x_t ∝ exp(−(d − t)/τ)
     for the days t ≤ d of the work window, τ = :data:`DEFAULT_TAU_DAYS`
     (1.8 days, fitted to Open University submission times); no
@@ -60,7 +60,7 @@ DEFAULT_TAU_DAYS: float = 1.8
 
 Calibrated with :meth:`LastMinuteProfile.fit` on 97,088 Open University TMA
 submissions (OULAD; ``notebooks/03_real_submission_timing.py``: 1.78 days,
-late submissions counted at the deadline).  analytics.md's first guess was
+late submissions counted at the deadline).  The first guess (docs/workload-research.md §2) was
 1 day.  Assigning a new value changes every profile made afterwards."""
 
 DEFAULT_CAP_HOURS: float = 8.0

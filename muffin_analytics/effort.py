@@ -8,7 +8,7 @@ Estimates are ranges: ``est_low``–``est_high`` come from the rule itself where
 the research gives one (reading: no vs many new concepts; writing: no vs
 extensive drafting), else 0.5×–2× of ``est_hours``.
 
-Students differ a lot (analytics.md §2, Kember 1996), so :func:`calibrate`
+Students differ a lot (docs/workload-research.md §2, Kember 1996), so :func:`calibrate`
 learns per-kind multipliers from hours a student actually logged, and an
 ``est_hours`` already present in the table (a user override) wins.
 """

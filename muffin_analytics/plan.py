@@ -1,6 +1,6 @@
 """Balanced plans: meet every deadline with the lowest possible daily peak.
 
-Model (analytics.md §3).  Day *t* has capacity c_t ≥ 0 free hours.
+Model (docs/workload-research.md §3).  Day *t* has capacity c_t ≥ 0 free hours.
 Assignment *j* needs p_j hours (``est_hours``) and may be worked on from its
 release day r_j = max(unlock day, plan start) to its work day d_j (the due day,
 or the day before for deadlines before 05:00, see :mod:`muffin_analytics.days`).

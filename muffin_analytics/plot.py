@@ -1,7 +1,7 @@
 """Figures: calendar heatmap, weekly bars by course, load curves.
 
 All three draw with plain matplotlib (no calendar-plot dependency: the
-available ones are stale and untested with pandas 3, analytics.md §5) onto an
+available ones are stale and untested with pandas 3, docs/workload-research.md §5) onto an
 ``ax`` you pass or a new figure, and return the Axes.  Every axis says its
 unit.  Colours are chosen to read on light and dark backgrounds: the
 perceptually uniform *viridis* map for hours and the Okabe–Ito palette for

@@ -1,6 +1,6 @@
 """Suggestions: a balanced plan told as a few sentences, plus calendar sessions.
 
-The sentences follow analytics.md §6 and Ariely & Wertenbroch (2002):
+The sentences follow docs/workload-research.md §6 and Ariely & Wertenbroch (2002):
 concrete, self-imposed start dates help.  Each "start by" sentence names the
 assignment, the first day of its work in the balanced plan, the daily amount,
 and the day it protects — the work day that would be heaviest if the work

@@ -17,7 +17,7 @@ Effort comes from :func:`muffin_analytics.effort.estimate` on the titles
 With ``as_of``, deadlines before that instant get submission outcomes drawn
 from the last-minute pattern (exponential lead with τ =
 :data:`muffin_analytics.density.DEFAULT_TAU_DAYS`; 6.5% late and 5% missing,
-analytics.md §2), so notebooks can fit τ back.
+docs/workload-research.md §2), so notebooks can fit τ back.
 """
 
 from __future__ import annotations

@@ -465,7 +465,7 @@ ax.step(days, empirical_cdf(timed["lead"], days) * 100, where="post", color="#44
 for tau, name, colour in [
     (tau_fit, f"calibrated: τ = {tau_fit:.1f} d", nbh.PALETTE[0]),
     (tau_mle, f"max. likelihood: τ = {tau_mle:.1f} d", nbh.PALETTE[1]),
-    (1.0, "τ = 1 d (analytics.md first guess)", nbh.PALETTE[3]),
+    (1.0, "τ = 1 d (first guess)", nbh.PALETTE[3]),  # docs/workload-research.md §2
 ]:
     ax.step(days, profile_cdf(tau, timed["window"], days) * 100, where="post", color=colour, ls="--", label=name)
 ax.set(title="Lead-time CDF: data vs the package's last-minute profile", xlabel="days before the deadline (k)",

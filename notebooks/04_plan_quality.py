@@ -128,7 +128,7 @@ fig.tight_layout()
 # alone: for every window of days [a, b] (a an unlock day, b a work day), the
 # hours of the assignments whose whole window lies inside it, divided by the
 # free hours in it; the largest ratio is a bound no plan can beat
-# (analytics.md §3). The package is used only for the calendar rules (local
+# (docs/workload-research.md §3). The package is used only for the calendar rules (local
 # days, the 05:00 cutoff), not for the bound.
 
 # %%

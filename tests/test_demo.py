@@ -4,21 +4,39 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
+import tempfile
 import urllib.request
 
 import pytest
 from icalendar import Calendar
 
 
+def two_free_ports_in_a_row() -> int:
+    """A port P with P and P+1 free now: the demo's two sandbox schools listen on both."""
+    for _ in range(50):
+        with socket.socket() as first:
+            first.bind(("127.0.0.1", 0))
+            port = first.getsockname()[1]
+            with socket.socket() as second:
+                try:
+                    second.bind(("127.0.0.1", port + 1))
+                except OSError:
+                    continue
+                return port
+    raise RuntimeError("no two free ports in a row")
+
+
 @pytest.mark.slow
 def test_demo_serves_landing_and_a_ready_feed_then_stops_on_ctrl_c(unused_tcp_port_factory) -> None:
     # The demo serves the app on PORT and the two schools on SANDBOX and SANDBOX+1.
-    port, sandbox_port = unused_tcp_port_factory(), unused_tcp_port_factory()
+    port, sandbox_port = unused_tcp_port_factory(), two_free_ports_in_a_row()
+    errors = tempfile.TemporaryFile(mode="w+")  # shown if the demo dies before it is ready
     process = subprocess.Popen(
         [sys.executable, "-m", "feedserver", "demo", "--port", str(port), "--sandbox-port", str(sandbox_port)],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        stdout=subprocess.PIPE, stderr=errors, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     try:
         feed_url = None
@@ -27,7 +45,10 @@ def test_demo_serves_landing_and_a_ready_feed_then_stops_on_ctrl_c(unused_tcp_po
             if "ready to subscribe:" in line:
                 feed_url = line.rsplit(" ", 1)[1].strip()
                 break
-        assert feed_url and feed_url.startswith(f"http://127.0.0.1:{port}/feeds/"), feed_url
+        if feed_url is None:
+            errors.seek(0)
+            pytest.fail(f"the demo ended before it was ready; it said:\n{errors.read()[-3000:]}")
+        assert feed_url.startswith(f"http://127.0.0.1:{port}/feeds/"), feed_url
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as landing:
             assert landing.status == 200
             assert "North State University" in landing.read().decode()
@@ -38,5 +59,6 @@ def test_demo_serves_landing_and_a_ready_feed_then_stops_on_ctrl_c(unused_tcp_po
     finally:
         process.send_signal(signal.SIGINT)
         remaining = process.communicate(timeout=30)[0]
+        errors.close()
     assert process.returncode == 0
     assert "stopped" in remaining

@@ -1,6 +1,6 @@
 """Canvas `Link` headers rewritten to proxy URLs, so the browser can page through lists.
 
-Canvas's pagination links are absolute URLs on its own host (canvas.md §2),
+Canvas's pagination links are absolute URLs on its own host (docs/canvas-facts.md §11.3),
 which the browser cannot fetch (CORS, and it holds no token). Each link on
 the student's own Canvas origin whose path the allowlist accepts becomes the
 same request through ``{public_url}/api/canvas``; a link anywhere else is

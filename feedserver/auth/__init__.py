@@ -19,6 +19,8 @@ from aiohttp import web
 
 from ..typedefs import cipher_key, config_key, db_key, http_key
 from .appkeys import login_states_key, me_sections_key, token_store_key
+from .link_notice import link_changed_section
+from .me import add_me_section
 from .schools import school_picker
 from .state import LoginStates
 from .tokens import TokenStore
@@ -37,6 +39,7 @@ async def _auth_context(app: web.Application) -> AsyncIterator[None]:
 def setup(app: web.Application) -> None:
     """Register routes, the /me section list, the picker template helper and the token store."""
     app[me_sections_key] = []
+    add_me_section(app, link_changed_section)
     app.cleanup_ctx.append(_auth_context)
     app.router.add_routes(routes)
     # The landing page's handler lives in feedserver/views.py; its template asks for the picker.

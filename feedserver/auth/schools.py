@@ -45,6 +45,8 @@ _EMAIL_RE = re.compile(r"^[^@\s<>\"']{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,63}
 READS = (
     ("Your name and Canvas user id", "to know whose calendar it is (from the sign-in response)"),
     ("Your profile's time zone", "so due dates land on the right day"),
+    ("Your profile's calendar feed address",
+     "to recognise you if you connected that feed before (we keep only a one-way fingerprint of it)"),
     ("Your active courses (name, code, time zone)", "to group assignments and name them in the calendar"),
     ("Assignments: title, dates, points, type, link, and whether you submitted (each checkpoint too)",
      "to put deadlines in your calendar and mark what is done"),

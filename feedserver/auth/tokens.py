@@ -8,7 +8,7 @@ access token and, after a 401 with ``WWW-Authenticate``, for a refresh:
     ... 401 TokenExpired ...
     token = await store.refresh(student_id, rejected=token)
 
-Canvas kills the previous access token on every refresh (canvas.md §1), so
+Canvas kills the previous access token on every refresh (docs/canvas-facts.md §10.3), so
 two refreshes racing would leave one caller with a dead token: refreshes are
 single-flight per student (an `asyncio.Lock`), and the row is re-read inside
 the lock so a refresh finished meanwhile, here or by another process sharing
@@ -48,7 +48,7 @@ _LOGGER = logging.getLogger(__name__)
 
 #: Refresh this long before Canvas's expiry, so a token never dies mid-sync.
 REFRESH_LEEWAY = timedelta(seconds=60)
-#: Token-endpoint errors that mean the grant itself is gone (canvas.md §1):
+#: Token-endpoint errors that mean the grant itself is gone (docs/canvas-facts.md §10.4):
 #: ``invalid_grant`` (revoked, other key), ``invalid_request`` ("refresh_token
 #: not found"), ``invalid_client`` (the key was deleted or its secret changed).
 _GRANT_GONE = frozenset({"invalid_grant", "invalid_request", "invalid_client", "unauthorized_client"})

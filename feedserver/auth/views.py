@@ -28,22 +28,17 @@ from ..typedefs import config_key, db_key
 from .appkeys import login_states_key
 from .csrf import CSRF_FIELD, check_csrf, csrf_token
 from .disconnect import disconnect_student
-from .login import complete_login, redirect_uri, start_login
+from .login import complete_login, redirect_uri, sign_in_url, start_login
 from .me import me_context
 from .redirects import safe_return_to
 from .schools import READS, REQUESTS_SESSION_FIELD, add_request_email, count_request_once, normalize_host, valid_email
-from .session import current_student_id, require_student, sign_in, sign_out
+from .session import require_student, sign_in, sign_out
 from .state import StateError
 
 __all__ = ["routes"]
 
 _LOGGER = logging.getLogger(__name__)
 routes = web.RouteTableDef()
-
-
-def _login_url(institution: Institution, return_to: str | None = None) -> str:
-    params = {"institution": institution.slug, **({"return_to": return_to} if return_to else {})}
-    return f"/login?{urlencode(params)}"
 
 
 # -- sign in / out -----------------------------------------------------------
@@ -72,13 +67,13 @@ async def oauth_callback(request: web.Request) -> web.StreamResponse:
                               OAuthError(request.query["error"], request.query.get("error_description")))
     try:
         code = parse_authorization_code_response(str(request.url))["code"]
-        student_id = await complete_login(request.app, institution, code, pending,
-                                          signed_in=await current_student_id(request))
+        # Whose row this is comes from Canvas alone, never from who this browser was signed in as.
+        signed_in = await complete_login(request.app, institution, code, pending)
     except MissingCodeException:
         return _login_failure(request, institution, pending.return_to, OAuthError("invalid_request"))
     except CanvasError as exc:
         return _login_failure(request, institution, pending.return_to, exc)
-    await sign_in(request, student_id)
+    await sign_in(request, signed_in.student_id)
     raise web.HTTPFound(pending.return_to or "/me", headers=NO_STORE)
 
 
@@ -239,7 +234,7 @@ def _state_failure(request: web.Request, reason: str) -> web.Response:
 def _login_failure(request: web.Request, institution: Institution, return_to: str | None,
                    exc: CanvasError) -> web.Response:
     """The page for a failed sign-in at `institution`; nothing has been stored."""
-    retry_url = _login_url(institution, return_to)
+    retry_url = sign_in_url(institution.slug, return_to)
     admin_url = f"/schools/{institution.slug}/admin"
     code = exc.code if isinstance(exc, OAuthError) else type(exc).__name__
     _LOGGER.info("sign-in at %s failed: %s", institution.slug, code)

@@ -8,7 +8,7 @@ charges parallel requests an up-front rate-limit penalty):
 1. ``GET /api/v1/courses``: the active student enrollments;
 2. per course, ``GET /api/v1/courses/:id/assignments?include[]=submission&include[]=checkpoints``
    at 100 per page: Canvas applies the student's overrides to every date
-   (canvas.md §2) and includes the submission and each checkpoint's due date;
+   (docs/canvas-facts.md §11.2) and includes the submission and each checkpoint's due date;
 3. per course that has graded discussions with checkpoints, one
    ``GET /api/v1/courses/:id/students/submissions?include[]=sub_assignment_submissions``
    for those discussions: each checkpoint's own submission state;

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlencode
 
 from aiohttp import web
 
+from ..auth.login import sign_in_url
 from ..settings import time_zone_choices
 from ..store.feed_students import SOURCE
 from ..store.models import Institution as InstitutionRow
@@ -27,7 +27,7 @@ async def feed_me_section(request: web.Request, student: Student) -> Mapping[str
     school = request.app[config_key].institution_for_host(row.canvas_host) if row is not None else None
     return {"canvasfeed": {
         "host": row.canvas_host if row is not None else "",
-        "upgrade_url": f"/login?{urlencode({'institution': school.slug, 'return_to': '/me'})}" if school else None,
+        "upgrade_url": sign_in_url(school.slug, "/me") if school else None,
         "school_name": school.name if school else None,
         "time_zone": student.time_zone,
         "zones": time_zone_choices(),

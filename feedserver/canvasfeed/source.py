@@ -26,7 +26,7 @@ from ..feeds.publish import rerender
 from ..feeds.tokens import current_feed_token
 from ..ratelimit import TokenBucketLimiter
 from ..settings import StudentSettings
-from ..store.feed_students import SOURCE, feed_institution, feed_user_id
+from ..store.feed_students import SOURCE, feed_holder, feed_institution, feed_user_id
 from ..store.models import Institution as InstitutionRow
 from ..store.models import RenderedFeed, Student, SyncRun
 from ..sync.apply import AssignmentValues, Changes, apply_coursework, snapshot_values
@@ -49,7 +49,9 @@ class Connected:
     configured: bool
     """True if the school is configured for OAuth (the student can upgrade now)."""
     host: str
-    feed_token: str
+    sign_in_at: str | None = None
+    """The school's slug when this feed's student signs in with Canvas now (they upgraded,
+    or their Canvas profile named this feed): nothing was fetched or changed."""
 
 
 class FeedSource:
@@ -80,6 +82,9 @@ class FeedSource:
         if wait:
             raise FeedBusy("Many students are connecting to that school's Canvas right now. "
                            "Please try again in a minute.", self.connect_limiter.retry_after_header(wait))
+        upgraded = await self._canvas_student(feed)
+        if upgraded is not None:
+            return upgraded
         result = await self.fetcher.fetch(feed.url)
         async with self.db() as session:
             known = await session.scalar(select(Student).where(
@@ -90,21 +95,35 @@ class FeedSource:
         coursework, values, items = await self._parse(result, feed, time_zone, settings)
         async with self.db.begin() as session:
             institution = await feed_institution(session, self.config, feed.host)
-            user_id = feed_user_id(feed.feed_code)
-            student = await session.scalar(select(Student).where(
-                Student.institution_id == institution.id, Student.canvas_user_id == user_id))
+            student = await feed_holder(session, institution.id, feed.feed_code, for_update=True)
+            if student is not None and student.source != SOURCE:  # upgraded since the check above
+                return Connected(student.id, False, institution.configured, feed.host, institution.slug)
             created = student is None
             if student is None:
-                student = Student(institution_id=institution.id, canvas_user_id=user_id, display_name="",
-                                  time_zone=time_zone, source=SOURCE, settings={})
+                student = Student(institution_id=institution.id, canvas_user_id=feed_user_id(feed.feed_code),
+                                  display_name="", time_zone=time_zone, source=SOURCE, settings={})
                 session.add(student)
+            student.canvas_feed_id = feed_user_id(feed.feed_code)
             student.time_zone = time_zone
             await self._store(session, student, feed, result, (coursework, values, items), now)
             student_id, configured = student.id, institution.configured
-        token = await current_feed_token(self.db, self.cipher, student_id)
+        await current_feed_token(self.db, self.cipher, student_id)
         _LOGGER.info("calendar-feed student %s connected (%s, %d assignments)", student_id,
                      "new" if created else "again", len(values))
-        return Connected(student_id, created, configured, feed.host, token)
+        return Connected(student_id, created, configured, feed.host)
+
+    async def _canvas_student(self, feed: FeedUrl) -> Connected | None:
+        """The feed's owner if they sign in with Canvas now: one student, one URL, so pasting
+        the feed again adds no feed student, and the feed URL alone no longer opens their page."""
+        school = self.config.institution_for_host(feed.host)
+        if school is None:
+            return None  # only a configured school has students who sign in with Canvas
+        async with self.db() as session:
+            institution_id = await session.scalar(select(InstitutionRow.id).where(InstitutionRow.slug == school.slug))
+            holder = await feed_holder(session, institution_id, feed.feed_code) if institution_id else None
+        if holder is None or holder.source == SOURCE:
+            return None
+        return Connected(holder.id, False, True, feed.host, school.slug)
 
     async def replace_url(self, student_id: int, text: str, *, now: datetime) -> None:
         """A signed-in feed student's new address (Canvas reset theirs): the same student and calendar link.
@@ -133,13 +152,10 @@ class FeedSource:
             student = await session.get(Student, student_id, with_for_update=True)
             if student is None:
                 raise FeedUrlRefused("Only a calendar connected with a feed address can take a new one.")
-            user_id = feed_user_id(feed.feed_code)
-            taken = await session.scalar(select(Student.id).where(
-                Student.institution_id == student.institution_id, Student.canvas_user_id == user_id,
-                Student.id != student_id))
-            if taken is not None:
+            holder = await feed_holder(session, student.institution_id, feed.feed_code)
+            if holder is not None and holder.id != student_id:
                 raise FeedUrlRefused("That address is already connected to another Homework Muffin calendar.")
-            student.canvas_user_id = user_id
+            student.canvas_user_id = student.canvas_feed_id = feed_user_id(feed.feed_code)
             await self._store(session, student, feed, result, parsed, now)
         _LOGGER.info("calendar-feed student %s has a new feed address", student_id)
 

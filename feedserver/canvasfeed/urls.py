@@ -1,6 +1,6 @@
 """Checking a Canvas calendar-feed URL before any request is made.
 
-`parse_feed_url` accepts only what Canvas hands out (canvas.md §3):
+`parse_feed_url` accepts only what Canvas hands out (docs/canvas-facts.md §4.8):
 ``https://<host>/feeds/calendars/user_<code>.ics``, with no user info and no
 unusual port for https. `check_target` applies the scheme and address rules
 alone; redirects are checked with it (their path may differ), and so is every
@@ -13,10 +13,10 @@ Host names that are not IP literals are checked where the connection is made
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import urlsplit
 
+from ..canvas.feed_urls import CalendarFeedUrl, split_feed_url
 from .addresses import AddressPolicy, literal_address, public_only
 from .errors import AddressRefused, FeedUrlRefused
 
@@ -27,18 +27,11 @@ HttpRule = Literal["never", "loopback", "any"]
 tests and the demo), or to any host the address policy allows (tests that play a public host)."""
 
 MAX_URL_LENGTH = 2000
-_PATH = re.compile(r"^/feeds/calendars/user_([A-Za-z0-9]{8,128})\.ics$")
 _HOST = re.compile(r"^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$")
 
 
-@dataclass(frozen=True)
-class FeedUrl:
-    url: str
-    """Normalised: lowercase scheme and host, no fragment."""
-    host: str
-    """Host and port as Canvas's address shows it (``canvas.state.edu``, ``127.0.0.1:8001``)."""
-    feed_code: str
-    """The secret part of the path, user_<this>.ics; Homework Muffin names the student by it until OAuth."""
+FeedUrl = CalendarFeedUrl
+"""A pasted feed URL that passed `parse_feed_url` (canvas/feed_urls.py owns its shape)."""
 
 
 def check_target(url: str, *, policy: AddressPolicy = public_only, http: HttpRule = "never") -> tuple[str, int]:
@@ -77,13 +70,8 @@ def parse_feed_url(text: str, *, policy: AddressPolicy = public_only, http: Http
         # Canvas's "Calendar Feed" link is sometimes copied through a calendar app as webcal://.
         text = "https://" + text[len("webcal://"):]
     check_target(text, policy=policy, http=http)
-    parts = urlsplit(text)
-    match = _PATH.match(parts.path)
-    if match is None or parts.query:
+    feed = split_feed_url(text)
+    if feed is None:
         raise FeedUrlRefused("That is not a Canvas calendar feed address: it should end in "
                              "/feeds/calendars/user_….ics (Canvas → Calendar → Calendar Feed).")
-    netloc = parts.netloc.lower()
-    if parts.port in (443,) and parts.scheme == "https":
-        netloc = netloc.rsplit(":", 1)[0]
-    url = f"{parts.scheme.lower()}://{netloc}{parts.path}"
-    return FeedUrl(url=url, host=netloc, feed_code=match.group(1))
+    return feed

@@ -10,7 +10,8 @@ from aiohttp import web
 
 from ..auth.csrf import CSRF_FIELD, check_csrf, csrf_token
 from ..auth.schools import count_request_once, normalize_host
-from ..auth.session import require_student, sign_in
+from ..auth.login import sign_in_url
+from ..auth.session import current_student_id, require_student, sign_in
 from ..feeds.preferences import change_time_zone
 from ..http_policy import NO_STORE
 from ..settings import SettingsError, check_time_zone, time_zone_choices
@@ -61,6 +62,11 @@ async def connect_submit(request: web.Request) -> web.StreamResponse:
     except FeedError as exc:
         # The message names the fault, never the URL (it is a secret); the form is left empty.
         return await _page(request, status=502 if isinstance(exc, FeedUnavailable) else 400, problem=str(exc))
+    if connected.sign_in_at is not None:
+        # Their student signs in with Canvas now; a feed URL is no key to a Canvas-connected account.
+        if await current_student_id(request) == connected.student_id:
+            raise web.HTTPSeeOther("/me", headers=NO_STORE)
+        raise web.HTTPSeeOther(sign_in_url(connected.sign_in_at, "/me"), headers=NO_STORE)
     if connected.created and not connected.configured:
         # A new feed student at a school without OAuth is one more on the demand board
         # (once: not again if this browser already asked on the "not yet" page).

@@ -2,7 +2,7 @@
 
 Pure: no database, no clock (the caller passes `now`), no I/O, so the same
 data always gives the same bytes and so the same ETag. What calendar apps
-need (ics.md) and how this module meets it:
+need (docs/calendar-clients.md §1, §2) and how this module meets it:
 
 - UID ``assignment-<canvas assignment id>@<canvas host>``: it depends on
   nothing else, so it survives syncs, restarts, re-logins and the Canvas

@@ -2,7 +2,7 @@
 
 No real Canvas is reachable, so the demo and every test talk to this sandbox
 exactly as production talks to Canvas.  It reproduces Canvas's documented
-behaviour (sources in /work/shared/canvas.md; Canvas code paths named in
+behaviour (sources in docs/canvas-facts.md; Canvas code paths named in
 each module's docstring):
 
 - OAuth2 (`oauth.py`): `/login/oauth2/auth` with consent page, redirect_uri

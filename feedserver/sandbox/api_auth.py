@@ -1,6 +1,6 @@
 """Bearer-token authentication and scope checks for `/api/v1`.
 
-Canvas's answers (application_controller.rb, canvas.md §1):
+Canvas's answers (application_controller.rb, docs/canvas-facts.md §10.5):
 - no token: 401 `{"errors":[{"message":"user authorization required"}],
   "status":"unauthenticated"}`;
 - unknown, expired or revoked token: 401 with

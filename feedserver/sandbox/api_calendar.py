@@ -1,5 +1,5 @@
 """REST handlers for dated things: planner items, calendar events, the user's
-upcoming events and groups (canvas.md §2, docs/canvas-facts.md §§1–2).
+upcoming events and groups (docs/canvas-facts.md §1, §2).
 
 - Planner (`planner_controller.rb`): assignments (as assignment, quiz or
   discussion_topic items), calendar events that are not hidden section

@@ -2,7 +2,7 @@
 submissions (with checkpoint submissions), planner items, calendar events and
 error bodies, plus Canvas's JSON encoding quirks.
 
-Field sets follow the Canvas REST docs (canvas.md §2) and, for the calendar,
+Field sets follow the Canvas REST docs (docs/canvas-facts.md §11) and, for the calendar,
 the planner and checkpoints, the canvas-lms serializers named in
 docs/canvas-facts.md and tests/data/canvas_api/README.md
 (`lib/api/v1/calendar_event.rb` `calendar_event_json`,
@@ -109,6 +109,8 @@ def user_json(user: User) -> Json:
 
 
 def profile_json(user: User, base: str) -> Json:
+    """The caller's own profile: only for that user does Canvas add `calendar.ics`, `lti_user_id`
+    and the k5 fields (lib/api/v1/user_profile.rb); the sandbox serves no one else's."""
     return {
         "id": user.id,
         "name": user.name,
@@ -126,6 +128,7 @@ def profile_json(user: User, base: str) -> Json:
         "calendar": {"ics": f"{base}/feeds/calendars/user_{user.feed_uuid}.ics"},
         "lti_user_id": f"{user.feed_uuid[:20]}lti",
         "k5_user": False,
+        "use_classic_font_in_k5": False,
     }
 
 

@@ -2,7 +2,7 @@
 course feed `course_<uuid>.ics` that course JSON links to).
 
 Modelled on calendar_events_api_controller.rb `public_feed` and
-calendar_event.rb `IcalEvent#to_ics` (canvas.md §3):
+calendar_event.rb `IcalEvent#to_ics` (docs/canvas-facts.md §4):
 - unauthenticated secret URL; assignments (the user's overrides applied) and
   course events from 30 days back to 366 days ahead; no submission status;
 - PRODID `icalendar-ruby` (the gem's default), METHOD PUBLISH,

@@ -1,4 +1,4 @@
-"""Canvas's OAuth2 provider endpoints (canvas.md §1).
+"""Canvas's OAuth2 provider endpoints (docs/canvas-facts.md §10).
 
 - `GET /login/oauth2/auth` validates the request, then shows the consent page
   (or, for a returning user who approved this key, redirects straight back).
@@ -256,7 +256,7 @@ async def token(request: web.Request) -> web.StreamResponse:
         state.tokens.use_code(code_text)
         request[USER_KEY] = code.user_id
         if code.scopes == [USERINFO_SCOPE]:
-            # Identity only: no API token at all (canvas.md §1).
+            # Identity only: no API token at all (docs/canvas-facts.md §10.2).
             return web.json_response(_token_body(state, code.user_id, None, None, False))
         grant = state.tokens.create_grant(
             user_id=code.user_id, client_id=client_id, scopes=code.scopes,

@@ -33,7 +33,7 @@ def not_found() -> web.Response:
 
 
 def unauthorized_action() -> web.Response:
-    """Valid token, no permission: 401 *without* WWW-Authenticate (canvas.md §1)."""
+    """Valid token, no permission: 401 *without* WWW-Authenticate (docs/canvas-facts.md §10.5)."""
     return json_error(401, "user not authorized to perform that action", status="unauthorized")
 
 

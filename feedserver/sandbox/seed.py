@@ -49,7 +49,7 @@ from .world import (
 TERM_WEEKS = 15
 INHERITED_CLIENT_ID = "170000000000042"
 
-#: Scopes a read-only integration asks for (canvas.md §1, read-only set); a list, as Canvas keys hold them.
+#: Scopes a read-only integration asks for (docs/canvas-facts.md §10.7); a list, as Canvas keys hold them.
 READ_ONLY_SCOPES = list(CANVAS_READ_ONLY_SCOPES)
 
 

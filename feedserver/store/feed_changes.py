@@ -164,6 +164,7 @@ class _PostgresChanges(FeedChanges):
         self._driver: Any = None
         self._lost = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._closing = False
         self._probe_numbers = itertools.count()
         self._probes: dict[str, bool] = {}  # payload → heard yet
         self._one_query_at_a_time = asyncio.Lock()  # an asyncpg connection runs one query at a time
@@ -202,6 +203,8 @@ class _PostgresChanges(FeedChanges):
         return heard
 
     async def close(self) -> None:
+        # The flag as well as the cancel: a cancel can still be lost on the way (see _keep_listening).
+        self._closing = True
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
@@ -226,7 +229,9 @@ class _PostgresChanges(FeedChanges):
 
     async def _keep_listening(self) -> None:
         delay = RECONNECT_SECONDS[0]
-        while True:
+        # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancel that arrives as
+        # its inner wait finishes (CPython gh-86296), and this loop then outlived close() forever.
+        while not self._closing:
             if not self.live:
                 try:
                     await self._listen()
@@ -239,11 +244,13 @@ class _PostgresChanges(FeedChanges):
                 delay = RECONNECT_SECONDS[0]
                 _LOGGER.info("listening for feed changes")
             try:
-                await asyncio.wait_for(self._lost.wait(), HEALTH_CHECK_SECONDS)
+                async with asyncio.timeout(HEALTH_CHECK_SECONDS):
+                    await self._lost.wait()
             except TimeoutError:
                 with contextlib.suppress(TimeoutError):
-                    if await asyncio.wait_for(self._probe(), HEALTH_CHECK_SECONDS):
-                        continue
+                    async with asyncio.timeout(HEALTH_CHECK_SECONDS):
+                        if await self._probe():
+                            continue
                 _LOGGER.warning("the feed-changes connection stopped hearing; listening again")
             self._stop_trusting()
             await self._drop()

@@ -4,18 +4,22 @@ Students who connected by calendar feed while their school had not switched
 Homework Muffin on sit under a stand-in row for their Canvas host
 (store/feed_students.py). When the school is configured, they move to its
 row, so their feed keeps working, pasting the URL again finds them, and
-signing in with Canvas upgrades them instead of adding a second student.
+signing in with Canvas upgrades them instead of adding a second student. A
+feed the school already knows (from before it was last switched off) is
+folded into that row instead (store/feed_students.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import UTC, datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from ..config import Institution as InstitutionConfig
-from .models import Institution, Student
+from .feed_students import adopt_stand_in_students
+from .models import Institution
 
 __all__ = ["sync_institutions", "institution_id"]
 
@@ -34,8 +38,7 @@ async def sync_institutions(db: async_sessionmaker, institutions: Iterable[Insti
                 row.name, row.canvas_host, row.configured = conf.name, conf.canvas_host, True
             stand_in = stand_ins.pop(conf.canvas_host, None)
             if stand_in is not None:
-                await session.execute(update(Student).where(Student.institution_id == stand_in.id)
-                                      .values(institution_id=row.id))
+                await adopt_stand_in_students(session, stand_in.id, row.id, datetime.now(UTC))
                 await session.delete(stand_in)
 
 

@@ -130,6 +130,13 @@ class Student(Base):
     canvas_feed_url_enc: Mapped[str | None] = mapped_column(Text, nullable=True)
     canvas_feed_etag: Mapped[str | None] = mapped_column(String(300), nullable=True)
     canvas_feed_last_modified: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    # The Canvas calendar feed that is provably this student's, by its stand-in id
+    # (store/feed_students.py `feed_user_id`): the pasted URL of a feed student, or the
+    # `calendar.ics` of an OAuth student's own profile. Pasting that URL finds this row.
+    canvas_feed_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # Set when two rows of this student were folded into this one and its feed URLs
+    # were replaced; /me says so once and clears it.
+    feed_link_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     # Why the last sync failed, if it did: a `feedserver.source_status` kind, and since when it
     # has been failing (the first failure after the last success). None after a good sync.
     source_problem: Mapped[str | None] = mapped_column(String(30), nullable=True)
@@ -328,3 +335,6 @@ class SchoolRequest(Base):
 
 
 Index("ix_assignments_student_due", Assignment.student_id, Assignment.due_at)
+# One student per Canvas feed and school (NULLs never collide). A unique index, not a
+# constraint, so the migration adds it without rebuilding `students` on SQLite.
+Index("uq_students_canvas_feed_id", Student.canvas_feed_id, Student.institution_id, unique=True)

@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from .models import Institution, Student
 
-__all__ = ["upsert_student", "get_student", "delete_student", "set_status"]
+__all__ = ["upsert_student", "mark_signed_in", "get_student", "delete_student", "set_status"]
 
 
 async def upsert_student(db: async_sessionmaker, institution_slug: str, canvas_user_id: str, display_name: str,
@@ -23,14 +23,19 @@ async def upsert_student(db: async_sessionmaker, institution_slug: str, canvas_u
             student = Student(institution_id=institution_id, canvas_user_id=canvas_user_id,
                               display_name=display_name, source=source, settings={})
             session.add(student)
-        else:
-            student.display_name = display_name or student.display_name
-            student.source = source if source == "oauth" else student.source
-        student.status = "active"
-        if time_zone:
-            student.time_zone = time_zone
+        mark_signed_in(student, display_name, time_zone, source="oauth" if source == "oauth" else student.source)
         await session.flush()
         return student.id
+
+
+def mark_signed_in(student: Student, display_name: str, time_zone: str | None, *, source: str = "oauth") -> None:
+    """What a Canvas sign-in says about a student: active (an OAuth student), named and zoned by Canvas."""
+    student.source = source
+    student.status = "active"
+    if display_name:
+        student.display_name = display_name
+    if time_zone:
+        student.time_zone = time_zone
 
 
 async def get_student(db: async_sessionmaker, student_id: int) -> Student | None:

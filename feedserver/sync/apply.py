@@ -6,7 +6,7 @@ snapshot into inserts, updates and deletes:
 - new assignments get sequence 0;
 - an assignment whose *displayed* fields changed (its content hash) gets
   sequence + 1 and a new last_modified, which calendar apps need to replace
-  their copy (ics.md);
+  their copy (docs/calendar-clients.md §1);
 - assignments Canvas no longer lists (deleted, unpublished, course dropped)
   are deleted, and so are courses no longer listed;
 - unpublished assignments are never stored;

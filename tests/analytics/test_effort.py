@@ -32,7 +32,7 @@ def test_every_rate_has_a_source_and_unit():
 
 
 def test_reading_rates_are_speed_over_words_per_page():
-    # analytics.md: cells are reading speed / words per page, with "some" ~0.7x and
+    # docs/workload-research.md §1: cells are reading speed / words per page, with "some" ~0.7x and
     # "many" ~0.5x the base speed (500/250/130 wpm for survey/understand/engage).
     rates = rates_dict()
     base = {"survey": 500, "understand": 250, "engage": 130}

@@ -10,6 +10,7 @@ from aiohttp.test_utils import TestClient
 from icalendar import Calendar
 
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+_FEED_LINK = re.compile(r'(https?://[^"<\s]+/feeds/[A-Za-z0-9_-]+\.ics)')
 
 #: Before the sandbox semester (TERM_START 2026-08-31): Canvas's feed window
 #: (30 days back, 366 ahead) then holds every dated assignment of the term.
@@ -48,3 +49,12 @@ def feed_events(body: bytes) -> dict[str, Any]:
 
 def feed_path(url: str) -> str:
     return "/feeds/" + url.rsplit("/feeds/", 1)[1]
+
+
+async def feed_link_on_me(client: TestClient) -> str:
+    """The calendar link the signed-in student's /me shows (the URL their calendar subscribes to)."""
+    page = await client.get("/me", allow_redirects=False)
+    assert page.status == 200, f"/me answered {page.status}: not signed in"
+    match = _FEED_LINK.search(await page.text())
+    assert match, "no calendar link on /me"
+    return match.group(1)

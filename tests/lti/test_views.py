@@ -58,14 +58,20 @@ def set_claim(name: str, value: Any) -> Tamper:
     return edit_claims(lambda claims: claims.__setitem__(name, value))
 
 
+def now_plus(seconds: int) -> int:
+    return int(time.time()) + seconds
+
+
+def set_time_claim(name: str, seconds_from_now: int) -> Tamper:
+    # Read the clock when the launch is made, not when the module is collected: a long run
+    # would otherwise turn "10 minutes ahead" into the past.
+    return edit_claims(lambda claims: claims.__setitem__(name, now_plus(seconds_from_now)))
+
+
 def forge(make_signer: Callable[[TestPlatform], Any]) -> Tamper:
     def tamper(platform: TestPlatform) -> None:
         platform.signer = make_signer(platform)
     return tamper
-
-
-def now_plus(seconds: int) -> int:
-    return int(time.time()) + seconds
 
 
 REFUSALS: list[tuple[str, Tamper, str, int]] = [
@@ -78,9 +84,9 @@ REFUSALS: list[tuple[str, Tamper, str, int]] = [
     ("aud names several parties and no azp",
      edit_claims(lambda c: (c.__setitem__("aud", [c["aud"], "other-tool"]), c.pop("azp"))), "azp", 400),
     ("wrong azp", set_claim("azp", "other-tool"), "azp", 400),
-    ("expired", set_claim("exp", now_plus(-120)), "exp", 400),
-    ("iat in the future", set_claim("iat", now_plus(600)), "iat", 400),
-    ("nbf in the future", set_claim("nbf", now_plus(600)), "nbf", 400),
+    ("expired", set_time_claim("exp", -120), "exp", 400),
+    ("iat in the future", set_time_claim("iat", 600), "iat", 400),
+    ("nbf in the future", set_time_claim("nbf", 600), "nbf", 400),
     ("another login's nonce", set_claim("nonce", "nonce-of-another-login"), "nonce", 400),
     ("no nonce", drop("nonce"), "nonce", 400),
     ("unknown deployment", set_claim(LTI + "deployment_id", "99:someone-elses"), "deployment_id", 403),

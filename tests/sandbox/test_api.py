@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from urllib.parse import urlsplit
+
 from aiohttp.test_utils import TestClient
 
 from feedserver.sandbox import SandboxState, SandboxWorld
 
 from .conftest import NORTH_STUDENT, bearer
+
+CANVAS_API = Path(__file__).parents[1] / "data" / "canvas_api"
 
 
 async def get_json(client: TestClient, path: str, token: str, **headers: str):
@@ -31,6 +37,11 @@ async def test_profile_links_the_users_feed(north: TestClient, token: str,
     feed = body["calendar"]["ics"]
     assert feed.startswith(str(north.make_url("/feeds/calendars/user_")))
     assert feed.endswith(f"{world.users[NORTH_STUDENT].feed_uuid}.ics")
+    # Every field Canvas gives a user about their own profile (sign-in reads calendar.ics to
+    # prove which calendar-feed student is theirs), and the feed it names is served.
+    assert json.loads((CANVAS_API / "profile.json").read_text()).keys() <= body.keys()
+    served = await north.get(urlsplit(feed).path)
+    assert served.status == 200 and served.content_type == "text/calendar"
 
 
 async def test_other_users_are_not_readable(north: TestClient, token: str) -> None:

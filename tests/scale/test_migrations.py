@@ -9,7 +9,7 @@ from pathlib import Path
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
 
 from feedserver.store.db import (
     _alembic_config,
@@ -32,17 +32,25 @@ async def test_each_revision_upgrades_a_database_that_holds_data(database_url: s
     try:
         await migrate(engine, revisions[0])
         db = make_sessionmaker(engine)
-        # Rows written under the oldest schema must survive every later revision.
+        # Rows written under the oldest schema (in its own columns) must survive every later revision.
         async with engine.begin() as conn:
             await conn.execute(text("INSERT INTO institutions (slug, name, canvas_host, configured) "
                                     "VALUES ('north', 'North', 'north.example.edu', true)"))
-        student_id = await upsert_student(db, "north", "101", "Ada Early", time_zone="America/Chicago")
+            for user_id, name, source in (("101", "Ada Early", "oauth"), ("feed:0123abcd", "", "canvas_feed")):
+                await conn.execute(text(
+                    "INSERT INTO students (institution_id, canvas_user_id, display_name, time_zone, source, status, "
+                    "settings, created_at, next_sync_at) SELECT id, :user, :name, 'America/Chicago', :source, "
+                    "'active', '{}', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP FROM institutions"),
+                    {"user": user_id, "name": name, "source": source})
         for revision in revisions[1:]:
             await migrate(engine, revision)
         await migrate(engine)  # head, again: nothing left to do
         async with db() as session:
-            assert await session.scalar(select(func.count()).select_from(Student)) == 1
-            assert (await session.get(Student, student_id)).display_name == "Ada Early"  # type: ignore[union-attr]
+            students = {s.canvas_user_id: s for s in (await session.scalars(select(Student))).all()}
+        assert students["101"].display_name == "Ada Early" and students.keys() == {"101", "feed:0123abcd"}
+        # 0003: a feed student owns the feed it connected with; an OAuth student's comes at sign-in.
+        assert (students["101"].canvas_feed_id, students["feed:0123abcd"].canvas_feed_id) == (None, "feed:0123abcd")
+        assert await upsert_student(db, "north", "101", "Ada Early") == students["101"].id  # the models fit
         async with engine.connect() as conn:
             current = await conn.run_sync(lambda c: MigrationContext.configure(c).get_current_revision())
         assert current == revisions[-1]

@@ -107,7 +107,10 @@ async def test_two_processes_sync_each_student_once_and_serve_identical_feeds(
     runs = await eventually(round_done, timeout=60, what="one sync of every student")
 
     # 3. Exactly once each, both processes took part, and Canvas saw one sync's worth per student.
-    assert {sid: len(r) for sid, r in runs.items()} == {sid: 1 for sid in runs}
+    # (A second run means a sync outlived its lease or timeout: on a starved machine, say which.)
+    assert {sid: len(r) for sid, r in runs.items()} == {sid: 1 for sid in runs}, {
+        sid: [(run.outcome, run.error, run.worker, run.started_at, run.finished_at) for run in r]
+        for sid, r in runs.items() if len(r) > 1}
     assert all(r[0].outcome == "ok" for r in runs.values()), [r[0].error for r in runs.values()]
     pids = {run.worker.split(":")[1] for r in runs.values() for run in r if run.worker}
     assert pids == {str(a.pid), str(b.pid)}

@@ -187,3 +187,20 @@ async def test_postgresql_a_connection_that_stopped_hearing_is_not_trusted(store
         assert await heard_after(changes, heard) == {ada}
     finally:
         await changes.close()
+
+
+@pytest.mark.parametrize("turns_between", range(6))
+async def test_postgresql_close_ends_the_listener_even_as_the_connection_is_lost(
+        store: Store, other_process: AsyncEngine, turns_between: int) -> None:
+    # Shutdown racing a lost connection (a database restart, or a test ending with
+    # pg_terminate_backend): on Python 3.11, wait_for swallowed the cancel when its wait ended
+    # in the same turn, and close() then waited for the listener forever.
+    if store.engine.dialect.name != "postgresql":
+        pytest.skip("only PostgreSQL listens on a connection of its own")
+    changes = await watch_feed_changes(other_process, Heard())
+    await changes.settle()  # a probe's round trip: the listener is waiting for a loss now
+    changes._on_terminated(None)  # what asyncpg calls when the server ends the connection
+    for _ in range(turns_between):
+        await asyncio.sleep(0)
+    await asyncio.wait_for(changes.close(), 10)
+    assert not changes.live
