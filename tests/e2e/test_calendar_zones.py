@@ -22,7 +22,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 
-from feedserver.app import create_app
+from feedserver.app import create_app, sync_sources
 from feedserver.canvasfeed.appkeys import feed_source_key
 from feedserver.sandbox import SandboxWorld
 from feedserver.sandbox.student_view import checkpoint_status, effective_dates, visible_assignments
@@ -196,6 +196,17 @@ async def test_a_canvas_feed_student_sees_what_canvas_feed_has_once_on_the_right
             timed += 1
     assert all_day and timed
     assert offsets(feed) == OFFSETS[school]
+
+    # The teacher deletes an event: Canvas's feed stops carrying it, and the next sync takes it away.
+    gone = next(e for e in shown.values() if not e.context_code and not e.all_day)
+    zones.schools[school].state.world.delete_event(gone.id, world.anchor)
+    clock = PinnedClock(world.anchor + timedelta(hours=1))
+    service = make_service(muffin, clock, Sleeps(), sources=sync_sources(muffin.app))
+    async with muffin.app[db_key]() as session:
+        student_id = await session.scalar(select(Student.id))
+    assert (await service.sync_student(student_id)).outcome == "ok"
+    after = events(await (await muffin.get(feed_path(me["feed"]["url"]))).read())
+    assert after.keys() == feed.keys() - {f"calendar-event-{gone.id}@{host}"}
 
 
 async def test_the_feed_students_time_zone_comes_from_the_form_and_can_change(muffin: TestClient,
