@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from feedserver.feeds.render import PAST_WINDOW
 from feedserver.sandbox.student_view import effective_dates, visible_assignments
-from feedserver.store.models import Assignment, Course, RenderedFeed
+from feedserver.store.models import Assignment, CalendarItem, Course, RenderedFeed
 from feedserver.sync.scheduler import SyncService
 from feedserver.typedefs import db_key
 from tests.feeds.parsers import parse_everywhere
@@ -63,7 +63,8 @@ async def test_every_sandbox_students_feed_is_complete_and_correct(muffin: TestC
     dst_offsets = set()
     for student in students:
         zone = ZoneInfo(sandbox.world.users[student.user_id].time_zone)
-        feed = parse_everywhere(await poll(muffin, student))  # icalendar, ical and vobject agree
+        every = parse_everywhere(await poll(muffin, student))  # icalendar, ical and vobject agree
+        feed = {uid: e for uid, e in every.items() if uid.startswith("assignment-")}
         expected = expected_due(sandbox, student, clock)
         assert feed.keys() == expected.keys(), student
         for uid, due in expected.items():
@@ -88,8 +89,21 @@ async def test_a_run_is_recorded_with_its_canvas_requests(muffin: TestClient, sa
     outcome = await service.sync_student(student.student_id)
     (run,) = await runs(muffin, student.student_id)
     assert (run.outcome, run.error, run.started_at, run.finished_at) == ("ok", None, clock(), clock())
-    assert run.requests == outcome.requests == state.requests_by_user()[1002] == 5  # courses + 4 courses
-    assert run.added == outcome.added == len(expected_due(sandbox, student, clock)) + sum(
+    paths = [r.path.removeprefix("/api/v1/") for r in state.request_log if r.user_id == 1002]
+    courses = [e.course_id for e in sandbox.world.enrollments_of(1002)]
+    assert run.requests == outcome.requests == len(paths) == state.requests_by_user()[1002]
+    # The course list, per course its assignments and its checkpoints' submissions, the groups,
+    # one batch of calendar events (4 courses and 2 groups: under 10 codes), the planner's pages.
+    assert sorted(p for p in paths if p != "planner/items") == sorted(
+        ["courses", "users/self/groups", "calendar_events"]
+        + [f"courses/{c}/{what}" for c in courses for what in ("assignments", "students/submissions")])
+    assert 1 <= paths.count("planner/items") <= 2
+    async with muffin.app[db_key]() as session:
+        stored = len((await session.scalars(select(Assignment.id))).all())
+        items = len((await session.scalars(select(CalendarItem.id))).all())
+    assert run.requests <= 6 + 2 * len(courses) + -(-(stored + items) // 50)  # issue 17's budget
+    assert run.added == outcome.added == stored + items
+    assert stored == len(expected_due(sandbox, student, clock)) + sum(
         1 for e in sandbox.world.enrollments_of(1002)
         for a in visible_assignments(sandbox.world, 1002, e.course_id) if a.due_at is None)
     assert (run.changed, run.removed) == (0, 0)
@@ -180,13 +194,14 @@ async def test_a_dropped_course_leaves_with_its_assignments(muffin: TestClient, 
     gone = len(visible_assignments(sandbox.world, 1004, dropped.course_id))
     sandbox.world.enrollments.remove(dropped)
     outcome = await service.sync_student(student.student_id)
-    assert outcome.removed == gone
+    assert outcome.removed >= gone  # its assignments, and its events, to-dos and checkpoints
     async with muffin.app[db_key]() as session:
         codes = set((await session.scalars(select(Course.canvas_course_id)
                                            .where(Course.student_id == student.student_id))).all())
     assert str(dropped.course_id) not in codes and len(codes) == 3
     assert not {uid for uid, e in events(await poll(muffin, student)).items()
-                if str(e["URL"]).split("/courses/")[1].startswith(f"{dropped.course_id}/")}
+                if f"/courses/{dropped.course_id}/" in str(e.get("URL", ""))
+                or f"course_{dropped.course_id}&" in str(e.get("URL", ""))}
 
 
 async def test_the_feed_uses_the_students_own_time_zone(muffin: TestClient, sandbox: Any,
