@@ -62,7 +62,7 @@ class SampleSemester:
     >>> from muffin_analytics.datasets import sample_semester
     >>> sem = sample_semester()
     >>> sem.student, sem.time_zone, str(sem.term_start), len(sem.courses), len(sem.assignments)
-    ('Ava', 'America/Chicago', '2026-08-31', 4, 134)
+    ('Ava', 'America/Chicago', '2026-08-31', 4, 138)
     """
 
     student: str
