@@ -27,6 +27,13 @@ each module's docstring):
   (`state.throttle_status`).  All header names are sent lowercase.
 - Calendar feed (`ics_feed.py`): `/feeds/calendars/user_<uuid>.ics` shaped
   like Canvas's `public_feed`, with ETag/304.
+- LTI 1.3 platform (`lti.py` on `lti_platform.py`, which the LTI tests use
+  too): `/api/lti/authorize_redirect` signs id_tokens with Canvas's roles,
+  context and custom variables; `/courses/{id}/external_tools/{tool}?user_id=`
+  opens an installed tool in an iframe as that user (`install_tool`, or
+  `POST /__sandbox/lti/tool` with the tool's configuration JSON).
+- Classmates (`classmates.py`, `SandboxWorld.seeded(classmates=n)`): more
+  students in every course, and an account admin, for the aggregate views.
 - Faults (`faults.py`) and remote control (`control.py`, `/__sandbox/*`).
 
 Usage::
