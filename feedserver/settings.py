@@ -46,6 +46,10 @@ class StudentSettings:
     """Preferred length of one work session."""
     session_start_hour: int = 16
     """Local hour at which suggested sessions start; -1 for all-day items."""
+    # Aggregate views (docs/privacy.md)
+    contribute: bool = False
+    """Whether this student's synced workload may count, anonymously, toward their instructors' and
+    school's aggregate views. Off until the student turns it on."""
 
     @classmethod
     def from_json(cls, data: dict[str, Any] | None) -> StudentSettings:
@@ -89,7 +93,7 @@ def _validate(key: str, value: Any) -> Any:
                 or not all(isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 10080 for v in value)):
             raise fail("must be up to 3 whole numbers of minutes between 0 and 10080")
         return sorted(set(value))
-    if key == "suggestions":
+    if key in ("suggestions", "contribute"):
         if not isinstance(value, bool):
             raise fail("must be true or false")
         return value

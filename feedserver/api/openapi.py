@@ -81,6 +81,9 @@ def _schemas() -> dict[str, Any]:
         "session_hours": {"type": "number", "minimum": 0.25, "maximum": 8},
         "session_start_hour": {"type": "integer", "minimum": -1, "maximum": 23,
                                "description": "Local start hour of suggested sessions; -1 for all-day."},
+        "contribute": {"type": "boolean",
+                       "description": "Count this student's workload, anonymously, in their instructors' and "
+                                      "school's aggregate views (docs/privacy.md)."},
     }
     feed_links = {
         "url": {"type": "string", "format": "uri", "description": "https URL of the private ICS feed."},
