@@ -20,7 +20,7 @@ from aiohttp_session import setup as setup_session
 from aiohttp_session.cookie_storage import EncryptedCookieStorage
 from cryptography.fernet import Fernet
 
-from . import api, auth, canvasfeed, feeds, lti, planning, sync
+from . import api, auth, canvasfeed, feeds, instructor, lti, planning, sync
 from .canvasfeed.appkeys import feed_source_key
 from .config import Config
 from .crypto import TokenCipher, derive_fernet_key
@@ -116,6 +116,7 @@ def create_app(config: Config) -> web.Application:
     lti.setup(app)
     canvasfeed.setup(app)
     planning.setup(app)
+    instructor.setup(app)
     # After every subsystem: the scheduler's first round runs every source, and sync stops first.
     sync.setup(app, sync_sources)
     # Last: it gathers the response-prepare hooks every subsystem above registered.
