@@ -253,7 +253,7 @@ def start_processes(kind: str, count: int, toml: Path, body_file: Path, log: Pat
         port = free_port()
         if kind == "feed":
             cmd = [sys.executable, "-m", "feedserver", "serve", "--config", str(toml), "--port", str(port)]
-            probe = f"http://127.0.0.1:{port}/healthz"
+            probe = f"http://127.0.0.1:{port}/readyz"  # /healthz answers while migrations still run
         else:
             cmd = [sys.executable, __file__, "--bare", str(port), "--body", str(body_file), "--encoding", encoding]
             probe = f"http://127.0.0.1:{port}/feeds/probe.ics"

@@ -20,14 +20,17 @@ from aiohttp_session import setup as setup_session
 from aiohttp_session.cookie_storage import EncryptedCookieStorage
 from cryptography.fernet import Fernet
 
-from . import api, auth, canvasfeed, feeds, instructor, lti, planning, sync
+from . import api, auth, canvasfeed, feeds, instructor, lti, metrics, planning, retention, sync
+from .activity import ActivityLog
 from .canvasfeed.appkeys import feed_source_key
 from .config import Config
 from .crypto import TokenCipher, derive_fernet_key
-from .http_policy import DEFAULT_TIMEOUT, USER_AGENT
+from .http_policy import DEFAULT_TIMEOUT, USER_AGENT, hide_server_version
+from .metrics.outbound import canvas_trace
 from .middlewares import (
     error_middleware,
     poll_fast_path,
+    readable_input,
     security_headers_middleware,
     settle_feed_changes,
     skip_prepare_hooks_on_polls,
@@ -38,7 +41,7 @@ from .store.db import create_engine, make_sessionmaker, migrate
 from .store.feed_students import SOURCE as FEED_SOURCE
 from .store.institutions import sync_institutions
 from .sync.job import SOURCE_SYNCS, SourceSync
-from .typedefs import cipher_key, config_key, db_key, engine_key, http_key
+from .typedefs import activity_key, cipher_key, config_key, db_key, engine_key, http_key
 from .views import setup_routes
 
 __all__ = ["create_app", "SESSION_COOKIE", "sync_sources"]
@@ -63,8 +66,9 @@ async def _http_client(app: web.Application) -> AsyncIterator[None]:
     # One session for all outbound traffic; redirects are opted into per call.
     # No cookie jar: Canvas cookies set for one student must never ride along
     # with the next student's request to the same host.
+    # The trace counts every request to Canvas by endpoint and status (metrics).
     async with aiohttp.ClientSession(timeout=DEFAULT_TIMEOUT, headers={"User-Agent": USER_AGENT},
-                                     cookie_jar=aiohttp.DummyCookieJar()) as session:
+                                     cookie_jar=aiohttp.DummyCookieJar(), trace_configs=[canvas_trace()]) as session:
         app[http_key] = session
         yield
 
@@ -80,13 +84,17 @@ def sync_sources(app: web.Application) -> dict[str, SourceSync]:
 
 
 def create_app(config: Config) -> web.Application:
+    hide_server_version()
     app = web.Application(
         # The fast path first: calendar polls skip the rest (and the session and template ones).
-        middlewares=[poll_fast_path, security_headers_middleware, error_middleware, settle_feed_changes],
+        # readable_input inside error_middleware, so its 400s become error pages and problem documents.
+        middlewares=[poll_fast_path, security_headers_middleware, error_middleware, settle_feed_changes,
+                     readable_input],
         client_max_size=1024 * 1024,
     )
     app[config_key] = config
     app[cipher_key] = TokenCipher(config.server.secret_keys, purpose="canvas-tokens")
+    app[activity_key] = ActivityLog()
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_http_client)
 
@@ -117,6 +125,8 @@ def create_app(config: Config) -> web.Application:
     canvasfeed.setup(app)
     planning.setup(app)
     instructor.setup(app)
+    retention.setup(app)
+    metrics.setup(app)
     # After every subsystem: the scheduler's first round runs every source, and sync stops first.
     sync.setup(app, sync_sources)
     # Last: it gathers the response-prepare hooks every subsystem above registered.

@@ -7,6 +7,7 @@ import asyncio
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 
 from aiohttp import web
 
@@ -23,13 +24,19 @@ def _load(args: argparse.Namespace) -> Config:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from .app import create_app
+    from .readiness import answer_while_starting, listen_socket
 
     config = _load(args)
+    if args.metrics_port is not None:
+        config = replace(config, server=replace(config.server, metrics_port=args.metrics_port))
     configure_logging(fmt=config.server.log_format)
+    app = create_app(config)
+    # Bound before start-up, so /healthz and /readyz answer while migrations run.
+    sock = listen_socket(args.host or config.server.host, args.port or config.server.port)
+    answer_while_starting(app, sock)
     web.run_app(
-        create_app(config),
-        host=args.host or config.server.host,
-        port=args.port or config.server.port,
+        app,
+        sock=sock,
         access_log_class=RouteAccessLogger,
         print=lambda _msg: print(f"Homework Muffin on {config.server.public_url}", flush=True),
     )
@@ -102,6 +109,16 @@ def cmd_sync(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_prune(args: argparse.Namespace) -> int:
+    from .prune_command import prune_once
+
+    config = _load(args)
+    configure_logging(fmt=config.server.log_format)
+    report = asyncio.run(prune_once(config, dry_run=args.dry_run))
+    print("\n".join(report.lines()))
+    return 0
+
+
 def cmd_schools(args: argparse.Namespace) -> int:
     config = _load(args)
     if not args.demand:
@@ -132,6 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve = with_config(sub.add_parser("serve", help="run the server"))
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
+    serve.add_argument("--metrics-port", type=int, help="this process's /metrics port (overrides metrics_port)")
     serve.set_defaults(func=cmd_serve)
 
     demo = sub.add_parser("demo", help="run the server and a Canvas sandbox; no configuration needed")
@@ -148,6 +166,10 @@ def build_parser() -> argparse.ArgumentParser:
     sync = with_config(sub.add_parser("sync", help="sync students once (for cron)"))
     sync.add_argument("--all", action="store_true", help="sync every student, not only those due")
     sync.set_defaults(func=cmd_sync)
+    prune = with_config(sub.add_parser("prune", help="retention now: warn and delete inactive students, prune "
+                                                     "old sync runs (serve does it daily)"))
+    prune.add_argument("--dry-run", action="store_true", help="only show what would be warned, deleted and pruned")
+    prune.set_defaults(func=cmd_prune)
     schools = with_config(sub.add_parser("schools", help="list configured schools, or (--demand) the schools "
                                                         "students are waiting for"))
     schools.add_argument("--demand", action="store_true",

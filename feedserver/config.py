@@ -76,6 +76,9 @@ class ServerConfig:
     admin_token: Secret | None
     """From ``admin_token_env``."""
     log_format: str
+    metrics_port: int | None
+    """None: no metrics listener."""
+    metrics_host: str
     background_sync: bool
     sync_interval_minutes: float
     sync_concurrency_per_school: int
@@ -86,6 +89,9 @@ class ServerConfig:
     sync_timeout_seconds: float
     feed_cache_mib: int
     allow_private_feed_hosts: bool
+    retention_days: int
+    retention_warning_days: int
+    log_retention_days: int
     allowed_origins: tuple[str, ...]
     proxy_paths: tuple[str, ...]
     proxy_max_bytes: int
@@ -284,6 +290,9 @@ def _parse_server(table: Any, environ: Mapping[str, str], problems: list[str]) -
     if values["sync_timeout_seconds"] >= values["sync_lease_seconds"]:
         problems.append("server.sync_timeout_seconds: must be shorter than server.sync_lease_seconds, "
                         "or a slow sync could outlive its claim and run twice")
+    if values["retention_warning_days"] >= values["retention_days"]:
+        problems.append("server.retention_warning_days: must be shorter than server.retention_days, "
+                        "or students would be warned before they were inactive at all")
     if values["public_url"] is None:
         return None
     return ServerConfig(

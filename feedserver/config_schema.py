@@ -228,8 +228,15 @@ SETTINGS: tuple[Setting, ...] = (
             "the environment variable holding the secret key (`muffin-feed generate-key`); several keys, "
             "comma-separated, rotate: the first encrypts, the others only decrypt"),
     Setting("server", "admin_token_env", Kind.ENV, None,
-            "the environment variable holding the bearer token of /admin/api/* (without it there is no admin API)"),
+            "the environment variable holding the bearer token of /admin/api/* and /-/versions (without it "
+            "neither exists)"),
     Setting("server", "log_format", Kind.TEXT, "text", "how log lines are written", choices=("text", "json")),
+    # [server]: metrics
+    Setting("server", "metrics_port", Kind.INTEGER, None,
+            "the port of this process's Prometheus /metrics listener, apart from the public port (not set: no "
+            "metrics); each process on one machine needs its own (`serve --metrics-port`)", ge=1, le=65535),
+    Setting("server", "metrics_host", Kind.TEXT, "127.0.0.1",
+            "the address the metrics listener binds: a private one, reachable by Prometheus only"),
     # [server]: background sync
     Setting("server", "background_sync", Kind.BOOLEAN, True,
             "whether this process runs the sync scheduler (false: it only serves; `muffin-feed sync` from cron "
@@ -255,6 +262,16 @@ SETTINGS: tuple[Setting, ...] = (
             "per process, memory for the feed bytes it serves (about 10 KiB per gzipped feed)", unit="MiB", ge=1),
     Setting("server", "allow_private_feed_hosts", Kind.BOOLEAN, False,
             "whether Canvas calendar-feed URLs may point at private or loopback addresses (tests and the demo)"),
+    # [server]: retention
+    Setting("server", "retention_days", Kind.INTEGER, 180,
+            "students whose feeds no calendar app polled and who did not sign in for this long are deleted, "
+            "their Canvas grant revoked", unit="days", ge=1),
+    Setting("server", "retention_warning_days", Kind.INTEGER, 30,
+            "how long before that deletion /me tells them (a deletion always follows the warning by at least "
+            "this long); below retention_days", unit="days", ge=1),
+    Setting("server", "log_retention_days", Kind.INTEGER, 90,
+            "sync-run records (the sync log) older than this are pruned; each student's latest run stays",
+            unit="days", ge=1),
     # [server]: API and Canvas proxy
     Setting("server", "allowed_origins", Kind.STRINGS, (),
             "web app origins allowed to call the API and the proxy with credentials (CORS)", unit="origins",

@@ -10,6 +10,9 @@ Responses:
 - framing is allowed one way only: `allow_framing(response, ancestors)`, which
   names who may frame the page in the CSP and so leaves out X-Frame-Options
   (DENY has no "these origins" form; a browser that reads it blocks the frame);
+  pages that hold no user data (error pages) may be framed by `ANYONE`;
+- ``Server`` names no version, on our answers and aiohttp's own
+  (`hide_server_version`): exact versions are for the admin, at ``/-/versions``;
 - `NO_STORE`: answers about one student, and pages that show a feed URL or a
   sign-in outcome, sit in no cache;
 - `is_api_request`: which requests get problem JSON instead of HTML pages;
@@ -24,11 +27,12 @@ from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 
 import aiohttp
-from aiohttp import web
+from aiohttp import web, web_response
 
 from . import __version__
 
 __all__ = [
+    "ANYONE",
     "DEFAULT_TIMEOUT",
     "JWKS_TIMEOUT",
     "NO_STORE",
@@ -36,17 +40,22 @@ __all__ = [
     "POLL_ROUTES",
     "PROXY_TIMEOUT",
     "SECURITY_HEADERS",
+    "SERVER",
     "USER_AGENT",
     "add_security_headers",
     "allow_framing",
     "content_security_policy",
+    "hide_server_version",
     "is_api_request",
 ]
 
 # -- responses ----------------------------------------------------------------------------
 
+SERVER = "HomeworkMuffin"
+"""The ``Server`` header: no version, nothing of Python or aiohttp."""
+
 SECURITY_HEADERS: Mapping[str, str] = MappingProxyType(
-    {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"})
+    {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer", "Server": SERVER})
 """On every response, the calendar polls' included."""
 
 NO_STORE: Mapping[str, str] = MappingProxyType({"Cache-Control": "no-store"})
@@ -69,6 +78,10 @@ def content_security_policy(frame_ancestors: Sequence[str] = ()) -> str:
     return ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
             f"frame-ancestors {ancestors}; form-action 'self'; base-uri 'none'")
 
+
+ANYONE: Sequence[str] = ("*",)
+"""For `allow_framing`: any site may frame the page. Only for pages that hold no user data (error pages),
+so a school whose Canvas we do not know yet shows our message in its frame instead of "refused to connect"."""
 
 # Built once: every page that sets no policy of its own gets this one.
 _PAGE_CSP = content_security_policy()
@@ -94,6 +107,17 @@ def add_security_headers(response: web.StreamResponse) -> None:
         headers.setdefault("Content-Security-Policy", _PAGE_CSP)
         if not response.get(_FRAMEABLE):
             headers.setdefault("X-Frame-Options", "DENY")
+
+
+def hide_server_version() -> None:
+    """Make aiohttp's own answers say ``Server: HomeworkMuffin`` too.
+
+    A request aiohttp's parser refuses (a header over 8190 bytes, a control
+    character) is answered before any middleware runs, with aiohttp's
+    default ``Server: Python/3.x aiohttp/3.x``, read from this module
+    global at answer time. Process-wide, so it is called once by `create_app`.
+    """
+    web_response.SERVER_SOFTWARE = SERVER
 
 
 def is_api_request(request: web.Request) -> bool:

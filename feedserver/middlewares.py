@@ -1,4 +1,5 @@
-"""The middlewares: the calendar-poll fast path, error pages and problem JSON, security headers.
+"""The middlewares: the calendar-poll fast path, error pages and problem JSON, security headers,
+and the one reading of form bodies.
 
 What the headers say is `http_policy`'s; this module only applies it.
 """
@@ -12,25 +13,29 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from .feeds.appkeys import feed_cache_key
-from .http_policy import POLL_ROUTES, add_security_headers, is_api_request
+from .http_policy import ANYONE, POLL_ROUTES, add_security_headers, allow_framing, is_api_request
 from .logs import route_label
 from .problems import ProblemError, problem_response
 
-__all__ = ["error_middleware", "poll_fast_path", "security_headers_middleware", "settle_feed_changes",
-           "skip_prepare_hooks_on_polls"]
+__all__ = ["error_middleware", "poll_fast_path", "readable_input", "security_headers_middleware",
+           "settle_feed_changes", "skip_prepare_hooks_on_polls"]
 
 _LOGGER = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
 
 
 def _error_page(request: web.Request, status: int, title: str, message: str) -> web.Response:
     if is_api_request(request):
         return problem_response(status, f"http-{status}", title, message)
-    return aiohttp_jinja2.render_template(
+    page = aiohttp_jinja2.render_template(
         "error.html", request, {"title": title, "message": message, "status": status}, status=status
     )
+    # It holds no user data: a frame (an LTI launch gone wrong, the embed) may show it.
+    allow_framing(page, ANYONE)
+    return page
 
 
 @web.middleware
@@ -106,8 +111,36 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
 
 
 @web.middleware
+async def readable_input(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Refuse, with a 400, a form body or query string that handlers could not safely read.
+
+    A form body is parsed here, once (aiohttp keeps the result for the
+    handler and the CSRF check): one that is not UTF-8, names a charset
+    Python does not know, or is broken multipart is refused here instead of
+    raising in whichever handler reads it first. A NUL character in any
+    query or form name or value is refused too: no field of ours means one,
+    and PostgreSQL cannot store one.
+    """
+    fields = list(request.query.items())
+    if request.method not in _SAFE_METHODS and request.content_type in _FORM_TYPES:
+        try:
+            form = await request.post()
+        except (ValueError, LookupError):  # UnicodeDecodeError, unknown charset, broken multipart
+            raise web.HTTPBadRequest(text="The form could not be read: send it as UTF-8.") from None
+        fields += [(name, value) for name, value in form.items() if isinstance(value, str)]
+    if any("\x00" in name or "\x00" in value for name, value in fields):
+        raise web.HTTPBadRequest(text="The request holds a NUL character.")
+    return await handler(request)
+
+
+@web.middleware
 async def security_headers_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     # Calendar polls skip this middleware (`poll_fast_path`): the feed handlers add the headers themselves.
-    response = await handler(request)
+    try:
+        response = await handler(request)
+    except web.HTTPException as exc:
+        # Raised redirects (HTTPFound, HTTPSeeOther) are responses too; aiohttp sends them as they are.
+        add_security_headers(exc)
+        raise
     add_security_headers(response)
     return response

@@ -7,13 +7,19 @@ the pages and the API (through `feeds.preferences.update_settings`).
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, fields
 from datetime import date
 from typing import Any
 
-__all__ = ["StudentSettings", "SettingsError"]
+__all__ = ["MAX_DAYS_OFF", "MAX_HIDDEN_COURSES", "MAX_REMINDERS", "StudentSettings", "SettingsError", "WEEKDAYS"]
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+#: Every list a student can send has a length limit: far above real use, far below a flood.
+MAX_HIDDEN_COURSES = 500
+MAX_DAYS_OFF = 366
+MAX_REMINDERS = 3
+_COURSE_ID = re.compile(r"[0-9]{1,20}")
 
 
 class SettingsError(ValueError):
@@ -40,6 +46,9 @@ class StudentSettings:
     suggestions: bool = False
     free_hours: tuple[float, ...] = (3.0, 3.0, 3.0, 3.0, 3.0, 4.0, 4.0)
     """Free study hours per weekday, Monday first."""
+    free_time_answered: bool = False
+    """The student has given their free hours (the first time they turned suggestions on, or since).
+    Until then nothing says their work "does not fit": the defaults above are a guess, not theirs."""
     days_off: tuple[str, ...] = ()
     """ISO dates with no study time."""
     session_hours: float = 1.5
@@ -65,10 +74,16 @@ class StudentSettings:
         return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
 
     def merged(self, patch: dict[str, Any]) -> StudentSettings:
-        """A copy with `patch` applied; raises `SettingsError` for a bad field."""
+        """A copy with `patch` applied; raises `SettingsError` for a bad field.
+
+        Giving `free_hours` answers the free-time question (`free_time_answered`
+        is read-only: it follows from that).
+        """
         data = self.to_json()
         for key, value in patch.items():
             data[key] = _validate(key, value)
+        if "free_hours" in patch:
+            data["free_time_answered"] = True
         return StudentSettings.from_json(data)
 
 
@@ -77,9 +92,10 @@ def _validate(key: str, value: Any) -> Any:
         return SettingsError(key, message)
 
     if key == "hidden_courses":
-        if not isinstance(value, list) or not all(isinstance(v, (str, int)) for v in value):
-            raise fail("must be a list of course ids")
-        return [str(v) for v in value]
+        ids = [_course_id(v) for v in value] if isinstance(value, list) and len(value) <= MAX_HIDDEN_COURSES else None
+        if ids is None or None in ids:
+            raise fail(f"must be a list of up to {MAX_HIDDEN_COURSES} Canvas course ids")
+        return ids
     if key == "submitted":
         if value not in ("mark", "hide"):
             raise fail('must be "mark" or "hide"')
@@ -89,10 +105,10 @@ def _validate(key: str, value: Any) -> Any:
             raise fail('must be "timed" or "all_day"')
         return value
     if key == "reminder_minutes":
-        if (not isinstance(value, list) or len(value) > 3
-                or not all(isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 10080 for v in value)):
-            raise fail("must be up to 3 whole numbers of minutes between 0 and 10080")
-        return sorted(set(value))
+        minutes = [_whole(v) for v in value] if isinstance(value, list) and len(value) <= MAX_REMINDERS else None
+        if minutes is None or not all(m is not None and 0 <= m <= 10080 for m in minutes):
+            raise fail(f"must be up to {MAX_REMINDERS} whole numbers of minutes between 0 and 10080")
+        return sorted(set(minutes))
     if key in ("suggestions", "contribute"):
         if not isinstance(value, bool):
             raise fail("must be true or false")
@@ -101,9 +117,10 @@ def _validate(key: str, value: Any) -> Any:
         if (not isinstance(value, list) or len(value) != 7
                 or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v <= 16 for v in value)):
             raise fail("must be 7 numbers of hours from 0 to 16, Monday first")
-        return [float(v) for v in value]
+        # To the minute's precision (0.01 h): a day of 1e-300 free hours is a day off, not a divisor to overflow.
+        return [round(float(v), 2) for v in value]
     if key == "days_off":
-        if not isinstance(value, list) or len(value) > 366:
+        if not isinstance(value, list) or len(value) > MAX_DAYS_OFF:
             raise fail("must be a list of dates like 2026-10-12")
         try:
             return sorted({date.fromisoformat(str(v)).isoformat() for v in value})
@@ -114,7 +131,25 @@ def _validate(key: str, value: Any) -> Any:
             raise fail("must be between 0.25 and 8 hours")
         return float(value)
     if key == "session_start_hour":
-        if not isinstance(value, int) or isinstance(value, bool) or not -1 <= value <= 23:
+        hour = _whole(value)
+        if hour is None or not -1 <= hour <= 23:
             raise fail("must be an hour from 0 to 23, or -1 for all-day items")
-        return value
+        return hour
     raise SettingsError(key, "unknown setting")
+
+
+def _whole(value: Any) -> int | None:
+    """`value` as an int if it is a whole number (JSON's 3 and 3.0 alike, as JSON Schema reads them), else None."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else None
+    return value
+
+
+def _course_id(value: Any) -> str | None:
+    """A Canvas course id (digits, given as a string or a whole number) as a string, else None."""
+    if isinstance(value, str):
+        return value if _COURSE_ID.fullmatch(value) else None
+    number = _whole(value)
+    return str(number) if number is not None and 0 <= number < 10**20 else None

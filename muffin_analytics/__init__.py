@@ -24,7 +24,8 @@ Modules (one topic each):
 * :mod:`~muffin_analytics.reference` — slow row-by-row versions (test oracles, benchmark baseline).
 
 Submodules are imported on first attribute access, so ``import
-muffin_analytics`` stays cheap and never pulls in matplotlib.
+muffin_analytics`` stays cheap and never pulls in matplotlib; ``dir()`` lists
+them all, so tab completion finds them before they are loaded.
 """
 
 from __future__ import annotations
@@ -59,10 +60,17 @@ __all__ = [
 
 __version__ = "0.1.0"
 
-_SUBMODULES = {"canvas_rules", "capacity", "crunch", "datasets", "days", "density", "effort", "load", "plan", "plot", "privacy", "rates", "reference", "schema", "suggest", "synth"}
+_SUBMODULES = frozenset(
+    {"canvas_rules", "capacity", "crunch", "datasets", "days", "density", "effort", "errors", "load", "plan", "plot",
+     "privacy", "rates", "reference", "schema", "suggest", "synth"}
+)
 
 
 def __getattr__(name: str) -> Any:
     if name in _SUBMODULES:
         return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_SUBMODULES})

@@ -228,7 +228,14 @@ _OVERRIDE_SUFFIX = re.compile(r"^(.*)\s+\([^()]*\)$", re.DOTALL)
 
 
 def is_override_uid(uid: str) -> bool:
-    """Whether a feed UID is Canvas's override form ``event-assignment-override-<id>``."""
+    """Whether a feed UID is Canvas's override form ``event-assignment-override-<id>``.
+
+    Examples
+    --------
+    >>> from muffin_analytics.canvas_rules import is_override_uid
+    >>> is_override_uid("event-assignment-override-9"), is_override_uid("event-assignment-9")
+    (True, False)
+    """
     return OVERRIDE_UID.match(uid) is not None
 
 
@@ -329,7 +336,14 @@ def _types(assignment: Mapping[str, Any]) -> list[str]:
 
 
 def is_quiz(assignment: Mapping[str, Any]) -> bool:
-    """Whether Canvas marks an assignment (REST JSON) as a quiz, classic or New Quizzes."""
+    """Whether Canvas marks an assignment (REST JSON) as a quiz, classic or New Quizzes.
+
+    Examples
+    --------
+    >>> from muffin_analytics.canvas_rules import is_quiz
+    >>> is_quiz({"quiz_id": 4}), is_quiz({"is_quiz_lti_assignment": True}), is_quiz({"submission_types": ["online_upload"]})
+    (True, True, False)
+    """
     return (
         assignment.get("quiz_id") is not None
         or bool(assignment.get("is_quiz_assignment"))
@@ -339,7 +353,14 @@ def is_quiz(assignment: Mapping[str, Any]) -> bool:
 
 
 def is_discussion(assignment: Mapping[str, Any]) -> bool:
-    """Whether Canvas marks an assignment (REST JSON) as a graded discussion."""
+    """Whether Canvas marks an assignment (REST JSON) as a graded discussion.
+
+    Examples
+    --------
+    >>> from muffin_analytics.canvas_rules import is_discussion
+    >>> is_discussion({"discussion_topic": {"id": 3}}), is_discussion({"submission_types": ["online_text_entry"]})
+    (True, False)
+    """
     return assignment.get("discussion_topic") is not None or DISCUSSION_TYPE in _types(assignment)
 
 

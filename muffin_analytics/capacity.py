@@ -58,7 +58,15 @@ CapacityLike = Union[float, int, Sequence[float], Mapping[object, float], pd.Ser
 
 
 def weekday(days: np.ndarray | int) -> np.ndarray | int:
-    """Weekday (Monday = 0) of day numbers; 1970-01-01 was a Thursday."""
+    """Weekday (Monday = 0) of day numbers; 1970-01-01 was a Thursday.
+
+    Examples
+    --------
+    >>> from muffin_analytics.capacity import weekday
+    >>> from muffin_analytics.days import day_number
+    >>> weekday(0), weekday(day_number("2026-10-05"))  # a Thursday, a Monday
+    (3, 0)
+    """
     return (np.asarray(days) + 3) % 7 if not isinstance(days, int) else (days + 3) % 7
 
 

@@ -11,9 +11,13 @@ Rules (docs/workload-research.md §6):
 * **crunch week** — a week's load exceeds ``week_ratio`` (1.25) × the weekly
   budget B (default 30 h: 2 h of study per credit per week for 15 credits,
   the US credit-hour rule, 34 CFR 600.2);
-* **deadline cluster** — some 72-hour window holds ≥ 3 deadlines or
-  ≥ 0.5·B hours of estimated work due; overlapping windows merge into one
-  cluster.
+* **deadline cluster** — some 72-hour window holds an unusual number of
+  deadlines for this student (at least 1.5 × their mean per 72 hours over
+  the term, and at least 3; :func:`deadline_clusters`) or ≥ 0.5·B hours
+  of estimated work due;
+  overlapping windows merge into one cluster.  A fixed count would not do:
+  with four courses that each post something weekly, every 72 hours hold
+  three deadlines and the windows chain into one term-long "cluster".
 
 Each row carries a ``reason`` a student can check ("Tue Oct 6: 9.5 h of work
 vs 4 h free (2.4×)") and a ``severity`` (load ÷ limit; > 1 is a crunch).
@@ -28,11 +32,18 @@ from ._format import fmt_day, fmt_hours, fmt_wall_minute
 from .capacity import CapacityLike, capacity_array
 from .days import DUE_CUTOFF_HOUR, days_to_datetime64, local_wall, resolve_tz
 from .errors import InputError, SchemaError
+from .schema import validate
 
-__all__ = ["DEFAULT_WEEKLY_BUDGET", "CRUNCH_COLUMNS", "detect", "deadline_clusters"]
+__all__ = ["DEFAULT_WEEKLY_BUDGET", "MIN_CLUSTER_COUNT", "CLUSTER_RATIO", "CRUNCH_COLUMNS", "detect", "deadline_clusters"]
 
 DEFAULT_WEEKLY_BUDGET: float = 30.0
 """B: study hours per week outside class (2 h per credit × 15 credits)."""
+
+MIN_CLUSTER_COUNT: int = 3
+"""Fewest deadlines that can make a cluster."""
+
+CLUSTER_RATIO: float = 1.5
+"""A cluster holds at least this many times the student's usual deadlines per window."""
 
 CRUNCH_COLUMNS = ("student", "level", "start", "end", "hours", "limit", "severity", "n_deadlines", "reason")
 """Columns of :func:`detect`'s result."""
@@ -145,11 +156,32 @@ def _crunch_weeks(load: pd.DataFrame, budget: float, week_ratio: float) -> pd.Da
     )
 
 
+def _cluster_counts(codes: np.ndarray, secs: np.ndarray, window_hours: float, n_students: int) -> np.ndarray:
+    """Per student: deadlines in one window that make a cluster (1.5 × the usual, at least 3).
+
+    *codes* are sorted by student.  The usual count is the mean number of
+    deadlines in a window sliding over the student's term: a window starting
+    anywhere from one window before their first deadline to their last
+    deadline holds on average n · window ÷ (span + window) of their n
+    deadlines.
+    """
+    n = np.bincount(codes, minlength=n_students).astype(float)
+    first = np.full(n_students, np.iinfo(np.int64).max)
+    last = np.full(n_students, np.iinfo(np.int64).min)
+    np.minimum.at(first, codes, secs)
+    np.maximum.at(last, codes, secs)
+    window = window_hours * 3600
+    usual = n * window / ((last - first).astype(float) + window)
+    # All of a student's deadlines in one window is a cluster, however few the window then "usually" holds.
+    need = np.minimum(np.ceil(CLUSTER_RATIO * usual - 1e-9), n)
+    return np.maximum(MIN_CLUSTER_COUNT, need).astype(np.int64)
+
+
 def deadline_clusters(
     df: pd.DataFrame,
     *,
     window_hours: float = 72.0,
-    min_count: int = 3,
+    min_count: int | None = None,
     min_hours: float | None = 0.5 * DEFAULT_WEEKLY_BUDGET,
     tz: str | None = None,
     cutoff_hour: int = DUE_CUTOFF_HOUR,
@@ -162,8 +194,12 @@ def deadline_clusters(
         Assignments (``student``, ``due_at``; ``est_hours``, ``title``,
         ``course`` used when present).  Undated rows are ignored.
     window_hours : float, default 72
-    min_count : int, default 3
-        Deadlines in one window that make a cluster.
+    min_count : int, optional
+        Deadlines in one window that make a cluster.  Default: per student,
+        :data:`CLUSTER_RATIO` (1.5) × the mean number of their deadlines in a
+        window sliding over their term (n · window ÷ (span + window), span =
+        first to last deadline), rounded up, at most n and at least
+        :data:`MIN_CLUSTER_COUNT` (3).
     min_hours : float or None, default 15 (0.5 × B)
         Estimated hours due in one window that make a cluster.
     tz : str, optional
@@ -190,12 +226,9 @@ def deadline_clusters(
     >>> out[["n_deadlines", "hours"]].to_numpy().tolist()
     [[3, 3.0]]
     """
-    missing = [c for c in ("student", "due_at") if c not in df.columns]
-    if missing:
-        raise SchemaError(f"deadline_clusters needs column(s) {missing}")
-    if not isinstance(df["due_at"].dtype, pd.DatetimeTZDtype):
-        raise SchemaError("column 'due_at' must be tz-aware (datetime64[us, UTC])")
-    if window_hours <= 0 or min_count < 1:
+    used = ["student", "due_at", *[c for c in ("assignment_id", "est_hours", "title", "course", "tz") if c in df.columns]]
+    validate(df, columns=used)
+    if window_hours <= 0 or (min_count is not None and min_count < 1):
         raise InputError("window_hours must be > 0 and min_count >= 1")
     sub = df.loc[df["due_at"].notna()]
     if sub.empty:
@@ -215,7 +248,8 @@ def deadline_clusters(
     count = end - np.arange(len(key)) + 1
     prefix = np.concatenate(([0.0], np.cumsum(hours)))
     due_hours = prefix[end + 1] - prefix[np.arange(len(key))]
-    flagged = count >= min_count
+    threshold = _cluster_counts(codes, secs, window_hours, len(labels)) if min_count is None else np.full(len(labels), min_count)
+    flagged = count >= threshold[codes]
     if min_hours is not None:
         flagged |= due_hours >= min_hours - 1e-9
     idx = np.flatnonzero(flagged)
@@ -244,14 +278,15 @@ def deadline_clusters(
         more = f" and {n - 4} more" if n > 4 else ""
         span = f"{fmt_wall_minute(minute[a])} – {fmt_wall_minute(minute[b])}"
         why = []
-        if peak_count >= min_count:
+        need = int(threshold[codes[a]])
+        if peak_count >= need:
             why.append(f"{peak_count} deadlines within {window_hours:g} h")
         if min_hours is not None and peak_hours >= min_hours - 1e-9:
             why.append(f"{fmt_hours(peak_hours)} of work due within {window_hours:g} h")
         reasons.append(f"{' and '.join(why).capitalize()} ({span}): {', '.join(names)}{more}")
         n_dead.append(n)
         tot_hours.append(h)
-        sev = peak_count / min_count
+        sev = peak_count / need
         if min_hours:
             sev = max(sev, peak_hours / min_hours)
         severity.append(sev)
@@ -280,7 +315,7 @@ def detect(
     min_day_hours: float = 3.0,
     week_ratio: float = 1.25,
     cluster_hours: float = 72.0,
-    cluster_count: int = 3,
+    cluster_count: int | None = None,
     cluster_share: float = 0.5,
     tz: str | None = None,
 ) -> pd.DataFrame:
@@ -301,9 +336,10 @@ def detect(
         Multipliers of the typical day and of B.
     min_day_hours : float, default 3
         The typical-day rule ignores lighter days.
-    cluster_hours, cluster_count, cluster_share : float, int, float
-        Cluster rule: ``cluster_count`` deadlines or ``cluster_share × B``
-        hours due within ``cluster_hours``.
+    cluster_hours, cluster_count, cluster_share : float, int or None, float
+        Cluster rule: ``cluster_count`` deadlines (default: 1.5 × the
+        student's usual number, at least 3; see :func:`deadline_clusters`) or
+        ``cluster_share × B`` hours due within ``cluster_hours``.
     tz : str, optional
         For cluster reasons; default the ``tz`` column.
 

@@ -56,6 +56,13 @@ class SampleSemester:
     assignments : list of dict
         ``GET /api/v1/courses/:id/assignments?include[]=submission`` of every
         course, in course order.
+
+    Examples
+    --------
+    >>> from muffin_analytics.datasets import sample_semester
+    >>> sem = sample_semester()
+    >>> sem.student, sem.time_zone, str(sem.term_start), len(sem.courses), len(sem.assignments)
+    ('Ava', 'America/Chicago', '2026-08-31', 4, 134)
     """
 
     student: str

@@ -216,10 +216,24 @@ def day_number(value: object) -> int:
 
 
 def days_to_datetime64(days: np.ndarray) -> np.ndarray:
-    """Day numbers → naive ``datetime64[us]`` at local midnight (column ``date``)."""
-    return np.asarray(days, dtype="int64").astype("datetime64[D]").astype("datetime64[us]")
+    """Day numbers → naive ``datetime64[us]`` at local midnight (column ``date``).
+
+    Examples
+    --------
+    >>> from muffin_analytics.days import days_to_datetime64
+    >>> days_to_datetime64([0, 20_366]).astype(str).tolist()
+    ['1970-01-01T00:00:00.000000', '2025-10-05T00:00:00.000000']
+    """
+    return (np.asarray(days, dtype="int64") * _US_PER_DAY).view("datetime64[us]")
 
 
 def day_to_date(day: int) -> dt.date:
-    """Day number → :class:`datetime.date`."""
+    """Day number → :class:`datetime.date`.
+
+    Examples
+    --------
+    >>> from muffin_analytics.days import day_to_date
+    >>> day_to_date(20_366)
+    datetime.date(2025, 10, 5)
+    """
     return _EPOCH + dt.timedelta(days=int(day))

@@ -9,8 +9,9 @@ the research gives one (reading: no vs many new concepts; writing: no vs
 extensive drafting), else 0.5×–2× of ``est_hours``.
 
 Students differ a lot (docs/workload-research.md §2, Kember 1996), so :func:`calibrate`
-learns per-kind multipliers from hours a student actually logged, and an
-``est_hours`` already present in the table (a user override) wins.
+learns multipliers per kind and per course and kind from the hours a student
+gave (their corrected estimates), shrunk toward the default while they are
+few, and an ``est_hours`` already present in the table (a user override) wins.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import pandas as pd
 
 from .errors import InputError, SchemaError
 from .rates import rates_dict
-from .schema import KINDS
+from .schema import KINDS, validate
 
 __all__ = [
     "EffortModel",
@@ -70,6 +71,13 @@ class EffortModel:
     multipliers : Mapping[str, float]
         Per-kind factors applied last (1.0 = use the rates as they are);
         :func:`calibrate` fits them.
+    course_multipliers : Mapping[tuple[str, str], float]
+        Per ``(course, kind)`` factors, used instead of the kind's where
+        present (:func:`calibrate` fits them too).
+    notes : Mapping[tuple[str, str], str]
+        What each fitted factor rests on, keyed like *course_multipliers*
+        (course ``""`` = the kind over all courses); appended to
+        ``est_basis`` by :func:`estimate`.
     reading_purpose : {"survey", "understand", "engage"}
     words_per_page : {450, 600, 750}
         Page density of the reading (paperback, monograph, textbook).
@@ -89,6 +97,8 @@ class EffortModel:
 
     rates: Mapping[str, float]
     multipliers: Mapping[str, float] = dataclasses.field(default_factory=lambda: {k: 1.0 for k in KINDS})
+    course_multipliers: Mapping[tuple[str, str], float] = dataclasses.field(default_factory=dict)
+    notes: Mapping[tuple[str, str], str] = dataclasses.field(default_factory=dict)
     reading_purpose: str = "understand"
     words_per_page: int = 600
     concepts: str = "some"
@@ -116,8 +126,10 @@ class EffortModel:
         """Hours per page for this model's writing settings."""
         return self.rate(f"writing.{self.writing_genre}.{self.writing_density}.{drafting or self.drafting}")
 
-    def multiplier(self, kind: str) -> float:
-        """Calibration factor of *kind* (1.0 when never calibrated)."""
+    def multiplier(self, kind: str, course: str | None = None) -> float:
+        """Calibration factor of *kind* (in *course*, if fitted there); 1.0 when never calibrated."""
+        if course is not None and (course, kind) in self.course_multipliers:
+            return float(self.course_multipliers[(course, kind)])
         return float(self.multipliers.get(kind, 1.0))
 
     def with_multipliers(self, multipliers: Mapping[str, float]) -> EffortModel:
@@ -129,7 +141,14 @@ class EffortModel:
 
 
 def default_model() -> EffortModel:
-    """The packaged model: :meth:`EffortModel.default`."""
+    """The packaged model: :meth:`EffortModel.default`.
+
+    Examples
+    --------
+    >>> from muffin_analytics.effort import default_model
+    >>> default_model().writing_rate()  # hours per page: argument, 250 words/page, minimal drafting
+    2.0
+    """
     return EffortModel.default()
 
 
@@ -148,10 +167,26 @@ def classify_kinds(
 ) -> pd.Series:
     """Vectorised :func:`classify_kind` over aligned Series.
 
+    Parameters
+    ----------
+    titles : pandas.Series of str
+    submission_types : pandas.Series of str, optional
+        Comma-separated Canvas submission types per row.
+    descriptions : pandas.Series of str, optional
+        HTML or plain text.
+
     Returns
     -------
     pandas.Series of str
         One of :data:`muffin_analytics.schema.KINDS` per row.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from muffin_analytics.effort import classify_kinds
+    >>> classify_kinds(pd.Series(["Lab report 2", "Week 3", "Week 4"]),
+    ...     pd.Series(["", "online_quiz", "discussion_topic"])).tolist()
+    ['lab', 'quiz', 'discussion']
     """
     titles = pd.Series(titles)
     types = (
@@ -335,14 +370,10 @@ def estimate(df: pd.DataFrame, model: EffortModel | None = None, *, overwrite: b
     2.0
     """
     model = model or EffortModel.default()
-    missing = [c for c in ("kind", "title") if c not in df.columns]
-    if missing:
-        raise SchemaError(f"estimate needs column(s) {missing}")
+    optional = ("assignment_id", "course", "points", "est_hours", "time_limit", "description", "submission_types")
+    validate(df, columns=["kind", "title", *[c for c in optional if c in df.columns]], duplicates=False)
     n = len(df)
-    kind = df["kind"].astype("str").to_numpy(dtype=object)
-    unknown = ~np.isin(kind, KINDS)
-    if unknown.any():
-        raise SchemaError(f"unknown kinds {sorted(set(kind[unknown]))[:5]}; known: {list(KINDS)}")
+    kind = df["kind"].to_numpy(dtype=object)
     lengths = parse_lengths(df["title"], _optional(df, "description"))
     r = model.rate
     wpp = r("writing.words_per_page")
@@ -432,21 +463,30 @@ def estimate(df: pd.DataFrame, model: EffortModel | None = None, *, overwrite: b
         factor = np.where(np.isnan(points) | (points <= 0), 1.0, factor)
         put(is_k, r(f"{k}.hours") * factor, None, None, f"{k}: {r(f'{k}.hours'):g} h budget scaled by points")
 
-    mult = pd.Series(kind, dtype=object).map({k: model.multiplier(k) for k in KINDS}).to_numpy(dtype=float)
+    mult = pd.Series(kind, dtype=object).map({k: model.multiplier(k) for k in KINDS}).to_numpy(dtype=float, copy=True)
+    note = np.full(n, "", dtype=object)
+    for (course, k), text in model.notes.items():
+        if not course:
+            note[kind == k] = text
+    if model.course_multipliers and "course" in df.columns:
+        courses = df["course"].astype("str").to_numpy(dtype=object)
+        for (course, k), value in model.course_multipliers.items():
+            here = (kind == k) & (courses == course)
+            mult[here] = value
+            note[here] = model.notes.get((course, k), "")
     no_range = np.isnan(low)
     low = np.where(no_range, hours * r("range.low_factor"), low) * mult
     high = np.where(no_range, hours * r("range.high_factor"), high) * mult
     hours = hours * mult
     calibrated = mult != 1.0
     if calibrated.any():
-        basis = np.where(calibrated, basis + _labels(mult, lambda v: f" × {v:.3g} (calibrated)"), basis)
+        label = _labels(mult, lambda v: f" × {v:.3g}")
+        basis = np.where(calibrated, basis + label + np.where(note != "", " (" + note + ")", " (calibrated)"), basis)
 
     out = df.copy()
     if "est_hours" in df.columns and not overwrite:
-        given = pd.to_numeric(df["est_hours"], errors="coerce").to_numpy(dtype=float)
+        given = df["est_hours"].to_numpy(dtype=float)
         keep = ~np.isnan(given)
-        if (given[keep] < 0).any():
-            raise SchemaError("est_hours overrides must be >= 0")
         hours = np.where(keep, given, hours)
         low = np.where(keep, given, low)
         high = np.where(keep, given, high)
@@ -458,32 +498,62 @@ def estimate(df: pd.DataFrame, model: EffortModel | None = None, *, overwrite: b
     return out
 
 
+PRIOR_ESTIMATES: float = 3.0
+"""How many corrected estimates the population default counts for in :func:`calibrate`."""
+
+#: Spread of one assignment's log(actual ÷ estimate): the rate table's 0.5–2× range as a 90 % interval.
+_LOG_SD = float(np.log(2.0) / 1.645)
+_Z90 = 1.645
+
+
 def calibrate(
     df: pd.DataFrame,
-    observed_hours: pd.Series | Mapping[int, float] | str,
+    observed_hours: pd.Series | Mapping[object, float] | str,
     model: EffortModel | None = None,
+    *,
+    prior_strength: float = PRIOR_ESTIMATES,
 ) -> EffortModel:
-    """Fit per-kind multipliers from hours a student actually spent.
+    """Fit a student's effort multipliers per kind and per course and kind, shrunk toward the default.
 
-    The multiplier of a kind is the median of observed ÷ model estimate over
-    that kind's assignments (median: robust to the odd forgotten timer).
-    Kinds without observations keep their current multiplier.  Calibrate one
-    student at a time: students differ more than kinds do.
+    Each observation is r = log(observed ÷ model estimate).  A kind's log
+    multiplier is the mean r of its observations with *prior_strength*
+    pseudo-observations of 0 (the population default, ×1) added:
+    m = Σr ÷ (n + k), so one corrected estimate moves it a little and twenty
+    move it almost all the way (empirical Bayes with a normal prior; a
+    student's own numbers win as they accumulate).  Each ``(course, kind)``
+    with observations is shrunk the same way toward what the student's
+    *other* courses say of that kind (×1 when there are none), so the
+    courses without observations get the kind's multiplier and no
+    observation counts twice.
+    The 90 % range is exp(m ± 1.645 σ ÷ √(n + k)), with σ the spread the
+    rate table's 0.5–2× range implies.  Calibrate one student at a time:
+    students differ more than kinds do.
 
     Parameters
     ----------
     df : pandas.DataFrame
-        The student's assignments.
+        The student's assignments (``kind``, ``title``; ``course`` for the
+        per-course multipliers).
     observed_hours : Series, mapping or str
         Hours per assignment: a Series aligned with *df*'s index, a mapping
         ``assignment_id → hours``, or the name of a column of *df*.
     model : EffortModel, optional
-        Starting model (its own multipliers are replaced for observed kinds).
+        Starting model; its rates and settings are kept, its multipliers
+        replaced.
+    prior_strength : float, default :data:`PRIOR_ESTIMATES`
+        k: how many observations the default counts for (0 = the plain mean
+        of the log ratios).
 
     Returns
     -------
     EffortModel
-        Usable as ``estimate(df, model=...)``.
+        Usable as ``estimate(df, model=...)``; ``notes`` say what each
+        multiplier rests on.
+
+    Raises
+    ------
+    InputError
+        If no assignment has both an observed and a positive estimated effort.
 
     Examples
     --------
@@ -491,13 +561,21 @@ def calibrate(
     >>> from muffin_analytics.schema import conform
     >>> from muffin_analytics.effort import calibrate, estimate
     >>> df = conform(pd.DataFrame({"student": ["s"] * 2, "assignment_id": [1, 2],
-    ...     "title": ["Quiz 1", "Quiz 2"], "kind": ["quiz"] * 2,
+    ...     "title": ["Quiz 1", "Quiz 2"], "kind": ["quiz"] * 2, "course": ["CHEM 110"] * 2,
     ...     "due_at": ["2026-10-09T23:59:00Z"] * 2}))
-    >>> m = calibrate(df, {1: 3.0, 2: 3.0})  # default quiz estimate is 1.5 h
-    >>> m.multiplier("quiz")
+    >>> round(calibrate(df, {1: 3.0, 2: 3.0}, prior_strength=0).multiplier("quiz"), 2)  # estimate 1.5 h
     2.0
+    >>> m = calibrate(df, {1: 3.0, 2: 3.0})  # two observations, shrunk toward ×1
+    >>> round(m.multiplier("quiz"), 2)
+    1.32
+    >>> m.notes[("", "quiz")]
+    'from 2 of your corrected estimates, 0.97–1.8×'
+    >>> round(m.multiplier("quiz", "CHEM 110"), 2)  # one course: its own is the kind's
+    1.32
     """
     model = model or EffortModel.default()
+    if prior_strength < 0:
+        raise InputError(f"prior_strength must be >= 0, got {prior_strength}")
     if isinstance(observed_hours, str):
         if observed_hours not in df.columns:
             raise InputError(f"no column {observed_hours!r} with observed hours")
@@ -506,13 +584,40 @@ def calibrate(
         observed = pd.to_numeric(observed_hours.reindex(df.index), errors="coerce")
     else:
         observed = pd.to_numeric(df["assignment_id"].map(dict(observed_hours)), errors="coerce")
-    base = dataclasses.replace(model, multipliers={k: 1.0 for k in KINDS})
+    base = dataclasses.replace(model, multipliers={k: 1.0 for k in KINDS}, course_multipliers={}, notes={})
     est = estimate(df, base, overwrite=True)["est_hours"].to_numpy(dtype=float)
     obs = observed.to_numpy(dtype=float)
-    usable = ~np.isnan(obs) & (obs >= 0) & (est > 0)
+    usable = ~np.isnan(obs) & (obs > 0) & (est > 0)
     if not usable.any():
         raise InputError("no assignment has both an observed and a positive estimated effort")
-    ratios = pd.DataFrame({"kind": df["kind"].to_numpy()[usable], "ratio": obs[usable] / est[usable]})
-    fitted = ratios.groupby("kind")["ratio"].median()
-    fitted = fitted[fitted > 0]
-    return model.with_multipliers({str(k): float(v) for k, v in fitted.items()})
+    courses = df["course"].astype("str").to_numpy(dtype=object) if "course" in df.columns else np.full(len(df), "", dtype=object)
+    ratios = pd.DataFrame({"course": courses[usable], "kind": df["kind"].to_numpy(dtype=object)[usable],
+                           "r": np.log(obs[usable] / est[usable])})
+    k = float(prior_strength)
+    kinds: dict[str, float] = {}
+    per_course: dict[tuple[str, str], float] = {}
+    notes: dict[tuple[str, str], str] = {}
+    for kind, g in ratios.groupby("kind", sort=True):
+        n = len(g)
+        m = float(g["r"].sum()) / (n + k)
+        kinds[str(kind)] = float(np.exp(m))
+        notes[("", str(kind))] = _fit_note(m, n + k, n, "")
+        for course, cg in g.groupby("course", sort=True):
+            if not course:
+                continue
+            # Shrunk toward what the other courses say of this kind (so no observation counts twice).
+            nc, rc = len(cg), float(cg["r"].sum())
+            others = (float(g["r"].sum()) - rc) / (n - nc + k) if n - nc + k > 0 else 0.0
+            mc = (k * others + rc) / (nc + k) if nc + k > 0 else 0.0
+            per_course[(str(course), str(kind))] = float(np.exp(mc))
+            notes[(str(course), str(kind))] = _fit_note(mc, nc + k, nc, str(course))
+    return dataclasses.replace(model, multipliers={**{k_: 1.0 for k_ in KINDS}, **kinds},
+                               course_multipliers=per_course, notes=notes)
+
+
+def _fit_note(log_mult: float, weight: float, n: int, course: str) -> str:
+    """"from 3 of your corrected estimates in HIST 101, 0.9–1.6×" (a 90 % range)."""
+    half = _Z90 * _LOG_SD / np.sqrt(max(weight, 1e-9))
+    low, high = np.exp(log_mult - half), np.exp(log_mult + half)
+    where = f" in {course}" if course else ""
+    return f"from {n} of your corrected estimates{where}, {low:.2g}–{high:.2g}×"

@@ -78,6 +78,15 @@ class LoadResult:
         Assignments table (``frame.attrs["skipped"].frame`` is :attr:`skipped`).
     skipped : pandas.DataFrame
         ``ref, title, code, reason`` of every item left out.
+
+    Examples
+    --------
+    >>> from muffin_analytics import datasets
+    >>> from muffin_analytics.load import read_ics
+    >>> sem = datasets.sample_semester()
+    >>> res = read_ics(sem.calendar_feed, student=sem.student, tz=sem.time_zone)
+    >>> len(res.frame), res.skipped["code"].value_counts().to_dict()
+    (131, {'not_assignment': 20})
     """
 
     frame: pd.DataFrame
@@ -105,7 +114,6 @@ def _finish(records: list[dict[str, Any]], skipped: list[tuple[str, str, str, st
             guessed = classify_kinds(raw["title"].fillna(""), raw["submission_types"], raw["description"])
             kinds = kinds.fillna(guessed)
         raw["kind"] = kinds
-        raw["assignment_id"] = raw["assignment_id"].astype("int64")
         dup = raw.duplicated(["student", "assignment_id"], keep="first").to_numpy()
         for _, row in raw.loc[dup].iterrows():
             skipped.append((str(row["assignment_id"]), str(row["title"]), "duplicate", "assignment listed again; first occurrence kept"))
@@ -377,17 +385,17 @@ def from_ics(source: str | bytes | Path, *, student: str | None = None, tz: str 
 # Canvas API JSON
 # --------------------------------------------------------------------------
 
-def _course_index(courses: Any) -> dict[int, dict[str, Any]]:
+def _course_index(courses: Any) -> dict[str, dict[str, Any]]:
     if courses is None:
         return {}
     if isinstance(courses, Mapping):
         items = [{"id": k, **v} if isinstance(v, Mapping) else {"id": k, "course_code": str(v)} for k, v in courses.items()]
     else:
         items = list(courses)
-    out: dict[int, dict[str, Any]] = {}
+    out: dict[str, dict[str, Any]] = {}
     for c in items:
         if "id" in c and c["id"] is not None:
-            out[int(c["id"])] = dict(c)
+            out[str(c["id"])] = dict(c)
     return out
 
 
@@ -451,7 +459,7 @@ def from_canvas(
         if not isinstance(item, Mapping):
             raise InputError(f"Canvas items must be JSON objects, got {type(item).__name__}")
         course_id = item.get("course_id")
-        course = course_by_id.get(int(course_id)) if course_id is not None else None
+        course = course_by_id.get(str(course_id)) if course_id is not None else None
         course_label = (course or {}).get("course_code") or (course or {}).get("name") or item.get("context_name") or (f"course {course_id}" if course_id is not None else "")
         zone = tz or (course or {}).get("time_zone") or "UTC"
         if "plannable_type" in item:
@@ -471,7 +479,7 @@ def from_canvas(
                 {
                     "student": student,
                     "course": course_label,
-                    "assignment_id": int(aid),
+                    "assignment_id": aid,
                     "title": title,
                     "kind": None,
                     "unlock_at": plannable.get("unlock_at"),
@@ -497,7 +505,7 @@ def from_canvas(
             {
                 "student": student,
                 "course": course_label,
-                "assignment_id": int(item["id"]),
+                "assignment_id": item["id"],  # an int, or a string with Accept: application/json+canvas-string-ids
                 "title": title,
                 "kind": None,
                 "unlock_at": item.get("unlock_at"),
@@ -618,7 +626,13 @@ async def from_store_async(
     *,
     salt: str | bytes | None = None,
 ) -> pd.DataFrame:
-    """Coroutine version of :func:`from_store`, for callers already in an event loop."""
+    """Coroutine version of :func:`from_store`, for callers already in an event loop.
+
+    Examples
+    --------
+    >>> from muffin_analytics.load import from_store_async
+    >>> df = await from_store_async("sqlite:///muffin.sqlite3")  # doctest: +SKIP
+    """
     from sqlalchemy.ext.asyncio import create_async_engine
 
     engine = create_async_engine(async_url(database_url))
@@ -646,7 +660,7 @@ async def from_store_async(
             {
                 "student": names[ident],
                 "course": row["course_code"] or row["course_name"] or "",
-                "assignment_id": int(row["canvas_assignment_id"]),
+                "assignment_id": str(row["canvas_assignment_id"]),  # the server stores Canvas ids as text
                 "title": row["title"] or "",
                 "kind": (row["kind"] or "").lower() or None,
                 "unlock_at": _db_time(row["unlock_at"]),
@@ -709,6 +723,13 @@ def from_store(database_url: str, pseudonymize: bool = True, *, salt: str | byte
     migrations produced is read, with no copy of its definitions here.
     Safe to call from a running event loop (a notebook): the query then runs
     on a worker thread.  Inside async code prefer :func:`from_store_async`.
+    Assignment ids are strings, as the server stores them.
+
+    Examples
+    --------
+    >>> from muffin_analytics.load import from_store
+    >>> df = from_store("sqlite:///muffin.sqlite3", salt="keep-me-secret")  # doctest: +SKIP
+    >>> df.groupby("student")["est_hours"].size()  # doctest: +SKIP
     """
     coro = from_store_async(database_url, pseudonymize, salt=salt)
     try:

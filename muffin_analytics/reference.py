@@ -69,6 +69,16 @@ def daily_load_naive(
     -------
     pandas.DataFrame
         ``student, date, hours`` for days with positive hours, sorted.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from muffin_analytics.schema import conform
+    >>> from muffin_analytics.reference import daily_load_naive
+    >>> df = conform(pd.DataFrame({"student": ["s"], "assignment_id": [1], "est_hours": [6.0],
+    ...     "due_at": ["2026-10-09T23:00:00Z"], "unlock_at": ["2026-10-07T00:00:00Z"]}))
+    >>> daily_load_naive(df, "even")["hours"].tolist()
+    [2.0, 2.0, 2.0]
     """
     prof = {"last_minute": LastMinuteProfile(), "even": EvenProfile()}.get(profile, profile) if isinstance(profile, str) else profile
     totals: dict[tuple[str, dt.date], float] = defaultdict(float)
@@ -79,21 +89,26 @@ def daily_load_naive(
         due = _local(row["due_at"], zone)
         work = due.date() - dt.timedelta(days=1) if due.time() < dt.time(cutoff_hour) else due.date()
         horizon = prof.horizon
-        if "unlock_at" in df.columns and not pd.isna(row["unlock_at"]):
+        # An exam's or a quiz's unlock opens the sitting; studying starts before it.
+        opens_sitting = "kind" in df.columns and row["kind"] in ("exam", "quiz")
+        if "unlock_at" in df.columns and not pd.isna(row["unlock_at"]) and not opens_sitting:
             first = _local(row["unlock_at"], zone).date()
         else:
             first = work - dt.timedelta(days=horizon - 1)
         first = min(first, work)
         if isinstance(prof, LastMinuteProfile):
             first = max(first, work - dt.timedelta(days=horizon - 1))
-        length = (work - first).days + 1
+        end = work
+        if isinstance(prof, LastMinuteProfile):
+            end = max(work - dt.timedelta(days=prof.finish_days), first)
+        length = (end - first).days + 1
         if isinstance(prof, LastMinuteProfile):
             hours = capped_exponential(float(row["est_hours"]), length, prof.tau_days, prof.cap_hours)
         else:
             hours = [float(row["est_hours"]) / length] * length
         for k, h in enumerate(hours):
             if h > 0:
-                totals[(str(row["student"]), work - dt.timedelta(days=k))] += h
+                totals[(str(row["student"]), end - dt.timedelta(days=k))] += h
     rows = sorted(totals.items())
     return pd.DataFrame(
         {

@@ -10,22 +10,31 @@ were left to the last minute:
     under 4 h (last-minute: 9.5 h).
 
 Every number in a sentence is read off the plan or the last-minute load, so a
-student can check it against the sessions.
+student can check it against the sessions.  The same advice comes as a table
+(:attr:`Suggestions.advice`) with a one-sentence *why* per assignment, for
+pages that list the assignments themselves.  Work that is done, past or
+undated is never a suggestion.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from ._format import fmt_day, fmt_hours, fmt_range
+from .days import day_to_date
 from .density import LastMinuteProfile, daily_load
 from .plan import BalancedPlan
 
-__all__ = ["Suggestions", "suggestions"]
+__all__ = ["ADVICE_COLUMNS", "Suggestions", "suggestions"]
+
+
+ADVICE_COLUMNS = ("assignment_id", "course", "title", "start", "finish", "work_day", "per_day", "hours",
+                  "planned", "last_minute", "gain", "sentence", "why")
+"""Columns of :attr:`Suggestions.advice`."""
 
 
 @dataclass
@@ -36,14 +45,41 @@ class Suggestions:
     ----------
     sentences : list of str
         Most useful first: the critical window, the peak comparison, then
-        "start by" advice in date order, then what was left out.
+        "start by" advice in date order, then what cannot be planned and
+        needs the student (no free hours before it is due, no estimate).
+        Work that is done, past or undated is never a suggestion; it is in
+        the plan's ``dropped`` table.
     sessions : pandas.DataFrame
         ``student, assignment_id, course, title, date, hours, summary`` —
         one row per assignment per day, for a calendar.
+    advice : pandas.DataFrame
+        One row per assignment worth starting before its work day, in the
+        order to start them (:data:`ADVICE_COLUMNS`; the sentences tell only
+        the ``max_sentences`` with the biggest ``gain``): ``start``/``finish`` (first and last
+        session), ``work_day`` (the day it protects, its work day),
+        ``per_day`` (median session, hours), ``hours`` (its effort),
+        ``planned`` (the balanced load of the work day), ``last_minute``
+        (that day's last-minute load, ``NaN`` without one), ``gain``
+        (hours the plan takes off that day), ``sentence``, and ``why``: the
+        same reason in one sentence, for a list that names the assignment
+        itself.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from muffin_analytics.schema import conform
+    >>> from muffin_analytics.plan import balanced
+    >>> from muffin_analytics.suggest import suggestions
+    >>> df = conform(pd.DataFrame({"student": ["s"], "assignment_id": ["e2"], "title": ["Essay 2"],
+    ...     "est_hours": [6.0], "due_at": ["2026-10-09T23:00:00Z"]}))
+    >>> s = suggestions(df, balanced(df, capacity=3, start="2026-10-05"))
+    >>> s.advice[["assignment_id", "start", "work_day"]].to_numpy().tolist()
+    [['e2', datetime.date(2026, 10, 5), datetime.date(2026, 10, 9)]]
     """
 
     sentences: list[str]
     sessions: pd.DataFrame
+    advice: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(ADVICE_COLUMNS)))
 
 
 def _half_up(x: float) -> float:
@@ -55,6 +91,14 @@ def _busiest(load: dict[int, float]) -> int:
     """Earliest day with the highest load (float ties resolved to the earliest)."""
     top = max(load.values())
     return min(d for d, h in load.items() if h >= top - 1e-9)
+
+
+def _day(value: object) -> int:
+    return int(np.datetime64(value, "D").astype(np.int64))
+
+
+def _by_day(frame: pd.DataFrame) -> dict[int, float]:
+    return dict(zip(frame["date"].to_numpy(dtype="datetime64[D]").astype(np.int64).tolist(), frame["hours"].tolist()))
 
 
 def suggestions(
@@ -75,13 +119,16 @@ def suggestions(
     plan : BalancedPlan
     profile : LastMinuteProfile, optional
         How the student would otherwise work; default
-        :class:`~muffin_analytics.density.LastMinuteProfile`.
+        :class:`~muffin_analytics.density.LastMinuteProfile` (a student's
+        own comes from :func:`muffin_analytics.calibration.lead_profile`).
     max_sentences : int, default 8
         Cap on "start by" sentences (the ones with the biggest effect are kept).
 
     Returns
     -------
     Suggestions
+        ``.sentences``, ``.sessions`` and ``.advice``; assignment ids keep
+        the type they had in *df* (int or str).
 
     Examples
     --------
@@ -100,6 +147,8 @@ def suggestions(
     Left to the last minute, your busiest day would be Fri Oct 9 with 3.8 h; with this plan it is Mon Oct 5 with 1.8 h.
     >>> print(s.sentences[2])
     Start 'Essay 2' (HIST 101) by Oct 5, about 1.8 h a day, to keep Oct 9 under 2 h (last-minute: 3.8 h).
+    >>> print(s.advice["why"].iloc[0])
+    Left to the last minute, Fri Oct 9 would hold 3.8 h; starting on Mon Oct 5 keeps it under 2 h.
     >>> float(s.sessions["hours"].sum())
     9.0
     """
@@ -110,18 +159,15 @@ def suggestions(
         dtype="str",
     )
     sentences: list[str] = []
-    days = plan.days
-    balanced_by_day = dict(zip(days["date"].to_numpy(dtype="datetime64[D]").astype(np.int64).tolist(), days["hours"].tolist()))
+    balanced_by_day = _by_day(plan.days)
     lm_by_day: dict[int, float] = {}
     if df is not None and len(plan.tasks):
         sub = df
         if "student" in df.columns and plan.student is not None:
             sub = df.loc[df["student"] == plan.student]
-        ids = set(plan.tasks["assignment_id"].tolist())
-        sub = sub.loc[sub["assignment_id"].isin(ids)]
+        sub = sub.loc[sub["assignment_id"].isin(plan.tasks["assignment_id"])]
         if len(sub):
-            lm = daily_load(sub, profile or LastMinuteProfile(), tz=plan.tz)
-            lm_by_day = dict(zip(lm["date"].to_numpy(dtype="datetime64[D]").astype(np.int64).tolist(), lm["hours"].tolist()))
+            lm_by_day = _by_day(daily_load(sub, profile or LastMinuteProfile(), tz=plan.tz))
     sentences.append(plan.explain().split(" Left out of the plan")[0])
     if lm_by_day and balanced_by_day:
         lm_day = _busiest(lm_by_day)
@@ -131,44 +177,52 @@ def suggestions(
             f"{fmt_hours(lm_by_day[lm_day])}; with this plan it is {fmt_day(b_day, weekday=True)} with "
             f"{fmt_hours(balanced_by_day[b_day])}."
         )
-    advice: list[tuple[float, int, str]] = []
-    tasks = plan.tasks
-    for row in tasks.itertuples(index=False):
+    rows: list[dict[str, object]] = []
+    per_day_of = sessions.groupby("assignment_id", sort=False)["hours"].median().to_dict() if len(sessions) else {}
+    for row in plan.tasks.itertuples(index=False):
         if not row.hours > 0 or pd.isna(row.first_day):
             continue
-        first = int(np.datetime64(row.first_day, "D").astype(np.int64))
-        last = int(np.datetime64(row.last_day, "D").astype(np.int64))
-        due = int(np.datetime64(row.work_until, "D").astype(np.int64))
+        first, last, due = _day(row.first_day), _day(row.last_day), _day(row.work_until)
         if first >= due:
             continue  # done on its work day anyway: nothing to start early
-        own = sessions.loc[sessions["assignment_id"] == row.assignment_id, "hours"]
-        per_day = float(own.median()) if len(own) else row.hours
+        per_day = float(per_day_of.get(row.assignment_id, row.hours))
         protected = balanced_by_day.get(due, 0.0)
         last_minute = lm_by_day.get(due)
+        limit = fmt_hours(_half_up(protected))
         name = f"'{row.title}' ({row.course})" if row.course else f"'{row.title}'"
-        text = f"Start {name} by {fmt_day(first)}, about {fmt_hours(per_day)} a day, to keep {fmt_day(due)} under {fmt_hours(_half_up(protected))}"
+        text = f"Start {name} by {fmt_day(first)}, about {fmt_hours(per_day)} a day, to keep {fmt_day(due)} under {limit}"
         text += f" (last-minute: {fmt_hours(last_minute)})." if last_minute is not None else "."
         if last < due:
             text = text[:-1] + f"; finish by {fmt_day(last)}."
-        gain = (last_minute - protected) if last_minute is not None else row.hours
-        advice.append((gain, first, text))
-    advice.sort(key=lambda t: -t[0])
-    kept = sorted(advice[:max_sentences], key=lambda t: t[1])
-    sentences.extend(t[2] for t in kept)
-    dropped = plan.dropped
-    for row in dropped.itertuples(index=False):
+        if last_minute is not None:
+            why = (f"Left to the last minute, {fmt_day(due, weekday=True)} would hold {fmt_hours(last_minute)}; "
+                   f"starting on {fmt_day(first, weekday=True)} keeps it under {limit}.")
+        else:
+            why = (f"It needs about {fmt_hours(row.hours)} before {fmt_day(due, weekday=True)}; from "
+                   f"{fmt_day(first, weekday=True)} that is {fmt_hours(per_day)} a day.")
+        rows.append({
+            "assignment_id": row.assignment_id, "course": row.course, "title": row.title,
+            "start": day_to_date(first), "finish": day_to_date(last), "work_day": day_to_date(due),
+            "per_day": per_day, "hours": float(row.hours), "planned": protected,
+            "last_minute": np.nan if last_minute is None else last_minute,
+            "gain": (last_minute - protected) if last_minute is not None else float(row.hours),
+            "sentence": text, "why": why,
+        })
+    # The ones that lower their day most are kept, then told in date order.
+    kept = sorted(sorted(rows, key=lambda r: -r["gain"])[:max_sentences], key=lambda r: r["start"])
+    sentences.extend(str(r["sentence"]) for r in kept)
+    advice = pd.DataFrame(sorted(rows, key=lambda r: (r["start"], -r["gain"])), columns=list(ADVICE_COLUMNS))
+    if len(advice):
+        advice["assignment_id"] = advice["assignment_id"].astype(plan.tasks["assignment_id"].dtype)
+    for row in plan.dropped.itertuples(index=False):
         name = f"'{row.title}' ({row.course})" if isinstance(row.course, str) and row.course else f"'{row.title}'"
         if row.code == "unschedulable":
             sentences.append(f"{name} cannot be planned: {row.reason}. Ask for an extension or free up time.")
-        elif row.code == "undated":
-            sentences.append(f"{name} has no due date, so it is not in the plan.")
         elif row.code == "no_estimate":
             sentences.append(f"{name} has no effort estimate, so it is not in the plan.")
-        elif row.code == "past_due":
-            sentences.append(f"{name} is not in the plan: {row.reason}.")
     if plan.critical_window is not None and plan.peak > 1 + 1e-12:
         sentences.append(
             f"Even the best plan needs {plan.peak:.0%} of your free time during "
             f"{fmt_range(*plan.critical_window)}: look for extra hours there first."
         )
-    return Suggestions(sentences=sentences, sessions=sessions)
+    return Suggestions(sentences=sentences, sessions=sessions, advice=advice)

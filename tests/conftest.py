@@ -79,6 +79,17 @@ async def fresh_postgres_database(admin: str, prefix: str) -> AsyncIterator[str]
 
 
 @pytest.fixture
+async def postgres_url() -> AsyncIterator[str]:
+    """A fresh PostgreSQL database, for tests about PostgreSQL only; dropped afterwards."""
+    admin = _postgres_admin_url()
+    if not admin:
+        _skip_or_fail("MUFFIN_TEST_POSTGRES_URL is not set; run tests through `make test`", "MUFFIN_REQUIRE_POSTGRES")
+    assert admin is not None
+    async with fresh_postgres_database(admin, "muffin_pg") as url:
+        yield url
+
+
+@pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'muffin.sqlite3'}"
 

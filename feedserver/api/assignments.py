@@ -8,9 +8,8 @@ way a student reads "due on the 12th".
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -28,23 +27,9 @@ def iso_utc(moment: datetime | None) -> str | None:
     return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
-def _zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
-
-
-def _local_midnight(day: date, zone: ZoneInfo) -> datetime:
-    return datetime.combine(day, time(0, 0), tzinfo=zone).astimezone(UTC)
-
-
-async def list_assignments(db: async_sessionmaker, student_id: int, filters: AssignmentFilters,
-                           time_zone: str) -> list[dict[str, Any]]:
-    """The student's stored assignments matching `filters`, earliest due first, undated last.
-
-    `time_zone` (IANA) turns the ``from``/``to`` dates into UTC bounds.
-    """
+async def list_assignments(db: async_sessionmaker, student_id: int,
+                           filters: AssignmentFilters) -> list[dict[str, Any]]:
+    """The student's stored assignments matching `filters`, earliest due first, undated last."""
     query = (select(Assignment, Course)
              .join(Course, Course.id == Assignment.course_id)
              .where(Assignment.student_id == student_id, Assignment.published.is_(True)))
@@ -54,11 +39,10 @@ async def list_assignments(db: async_sessionmaker, student_id: int, filters: Ass
         query = query.where(Assignment.submission_state.in_(sorted(filters.states)))
     if filters.kinds is not None:
         query = query.where(Assignment.kind.in_(sorted(filters.kinds)))
-    zone = _zone(time_zone)
-    if filters.due_from is not None:
-        query = query.where(Assignment.due_at >= _local_midnight(filters.due_from, zone))
-    if filters.due_to is not None:
-        query = query.where(Assignment.due_at < _local_midnight(filters.due_to + timedelta(days=1), zone))
+    if filters.due_after is not None:
+        query = query.where(Assignment.due_at >= filters.due_after)
+    if filters.due_before is not None:
+        query = query.where(Assignment.due_at < filters.due_before)
     if filters.undated is True:
         query = query.where(Assignment.due_at.is_(None))
     elif filters.undated is False:

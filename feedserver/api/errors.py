@@ -30,7 +30,10 @@ class Code:
 CODES: dict[str, Code] = {
     "invalid-field": Code(400, "Invalid input",
                           "A query parameter or body member is missing, unknown or invalid; `field` names it."),
-    "invalid-body": Code(400, "Invalid body", "The request body is not a JSON object."),
+    "invalid-body": Code(400, "Invalid body",
+                         "The request body is not a JSON object, or is one no parser should take: larger than "
+                         "64 KiB, nested more than 16 levels, a number beyond ±2^53 or not finite, a string with "
+                         "NUL or a lone surrogate, not UTF-8."),
     "unsupported-media-type": Code(415, "Send JSON", "A request body must be sent as application/json."),
     "not-signed-in": Code(401, "Not signed in", "No session: sign in with Canvas first (raised by auth)."),
     "csrf-failed": Code(403, "Cross-site request refused",
@@ -57,6 +60,11 @@ CODES: dict[str, Code] = {
     "canvas-timeout": Code(504, "Canvas did not answer in time", "The student's Canvas did not answer in time."),
     "assignment-not-found": Code(404, "No such assignment",
                                  "The student has no stored assignment with that Canvas id."),
+    "http-400": Code(400, "Bad Request",
+                     "The request could not be read: a form body that is not UTF-8, or a NUL character in the "
+                     "query (request pipeline)."),
+    "plan-unavailable": Code(503, "Plan unavailable",
+                             "The student's plan could not be computed (logged); the calendar keeps its last plan."),
     "http-404": Code(404, "Not Found", "No such API route (error middleware)."),
     "http-405": Code(405, "Method Not Allowed", "The route exists, but not with this method (error middleware)."),
     "http-500": Code(500, "Something went wrong", "An unexpected server error; it has been logged."),

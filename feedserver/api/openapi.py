@@ -10,6 +10,7 @@ settings schema mirrors `feedserver.settings._validate` rule for rule.
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Any
 
 from aiohttp import web
@@ -17,15 +18,19 @@ from aiohttp import web
 from .. import __version__
 from ..config import ServerConfig
 from ..feeds.tokens import FEED_KINDS
+from ..json_input import MAX_SAFE_INTEGER
+from ..settings import MAX_DAYS_OFF, MAX_HIDDEN_COURSES, MAX_REMINDERS
 from .appkeys import openapi_key
 from .errors import CODES
-from .params import ASSIGNMENT_KINDS, SUBMISSION_STATES
+from .params import ASSIGNMENT_KINDS, FIRST_DATE, LAST_DATE, SUBMISSION_STATES
 
 __all__ = ["openapi_document", "openapi_handler", "setup_openapi"]
 
 _PROBLEM = "application/problem+json"
 _UTC_TIME = {"type": ["string", "null"], "format": "date-time", "description": "ISO 8601 UTC, e.g. 2026-10-12T22:59:00Z"}
 _DATE = {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$", "example": "2026-10-12"}
+# A date filter: all but the calendar's first and last days (FIRST_DATE and LAST_DATE are the days next to them).
+_FILTER_DATE = {**_DATE, "pattern": rf"^(?!{date.min}$|{date.max}$)\d{{4}}-\d{{2}}-\d{{2}}$"}
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -66,24 +71,31 @@ def _array_param(name: str, description: str, items: dict[str, Any]) -> dict[str
 
 def _schemas() -> dict[str, Any]:
     settings_properties: dict[str, Any] = {
-        "hidden_courses": {"type": "array", "items": {"type": ["string", "integer"]},
+        "hidden_courses": {"type": "array", "maxItems": MAX_HIDDEN_COURSES,
+                           "items": {"type": ["string", "integer"], "pattern": "^[0-9]{1,20}$", "minimum": 0,
+                                     "maximum": MAX_SAFE_INTEGER},
                            "description": "Canvas course ids left out of the feed."},
         "submitted": {"type": "string", "enum": ["mark", "hide"],
                       "description": "Mark submitted assignments with ✓, or hide them."},
         "event_style": {"type": "string", "enum": ["timed", "all_day"]},
-        "reminder_minutes": {"type": "array", "maxItems": 3,
+        "reminder_minutes": {"type": "array", "maxItems": MAX_REMINDERS,
                              "items": {"type": "integer", "minimum": 0, "maximum": 10080}},
         "suggestions": {"type": "boolean", "description": "Add suggested work sessions to the feed."},
         "free_hours": {"type": "array", "minItems": 7, "maxItems": 7,
                        "items": {"type": "number", "minimum": 0, "maximum": 16},
                        "description": "Free study hours per weekday, Monday first."},
-        "days_off": {"type": "array", "maxItems": 366, "items": _DATE},
+        "days_off": {"type": "array", "maxItems": MAX_DAYS_OFF, "items": _DATE},
         "session_hours": {"type": "number", "minimum": 0.25, "maximum": 8},
         "session_start_hour": {"type": "integer", "minimum": -1, "maximum": 23,
                                "description": "Local start hour of suggested sessions; -1 for all-day."},
         "contribute": {"type": "boolean",
                        "description": "Count this student's workload, anonymously, in their instructors' and "
                                       "school's aggregate views (docs/privacy.md)."},
+    }
+    read_only = {
+        "free_time_answered": {"type": "boolean", "readOnly": True,
+                               "description": "The student has given their free hours (setting `free_hours` "
+                                              "answers it); until then no verdict on whether the work fits."},
     }
     feed_links = {
         "url": {"type": "string", "format": "uri", "description": "https URL of the private ICS feed."},
@@ -143,8 +155,8 @@ def _schemas() -> dict[str, Any]:
             },
         },
         "Settings": {
-            "type": "object", "additionalProperties": False, "required": list(settings_properties),
-            "properties": settings_properties,
+            "type": "object", "additionalProperties": False, "required": [*settings_properties, *read_only],
+            "properties": {**settings_properties, **read_only},
         },
         "SettingsPatch": {
             "type": "object", "additionalProperties": False, "properties": settings_properties,
@@ -177,7 +189,7 @@ def _schemas() -> dict[str, Any]:
         "Workload": _workload_schema(),
         "EstimateChange": {
             "type": "object", "additionalProperties": False, "required": ["hours"],
-            "properties": {"hours": {"type": ["number", "null"], "exclusiveMinimum": 0, "maximum": 200,
+            "properties": {"hours": {"type": ["number", "null"], "minimum": 0.25, "maximum": 200,
                                      "description": "The student's own estimate in hours; null returns to the "
                                                     "model's estimate."}},
         },
@@ -189,6 +201,7 @@ def _schemas() -> dict[str, Any]:
                                             "description": "The stored sessions (and so the feed) changed."},
                            "sessions": {"type": "integer", "minimum": 0}},
         },
+        "WhatIf": _what_if_schema(),
         "SyncAccepted": {
             "type": "object", "additionalProperties": False, "required": ["status"],
             "properties": {"status": {"type": "string", "enum": ["queued"]}},
@@ -196,12 +209,29 @@ def _schemas() -> dict[str, Any]:
     }
 
 
-def _workload_schema() -> dict[str, Any]:
-    def obj(props: dict[str, Any]) -> dict[str, Any]:
-        return {"type": "object", "additionalProperties": False, "required": list(props), "properties": props}
+def _obj(props: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "object", "additionalProperties": False, "required": list(props), "properties": props}
 
+
+def _what_if_schema() -> dict[str, Any]:
+    window = {"oneOf": [{"type": "null"}, _obj({"first": _DATE, "last": _DATE})]}
+    weeks = {"type": "array", "items": _DATE, "description": "Mondays of the crunch weeks from this week on."}
+    return _obj({
+        "assignment_id": {"type": "string"}, "title": {"type": "string"}, "course": {"type": "string"},
+        "due_before": _UTC_TIME, "due_after": {**_UTC_TIME, "type": "string"},
+        "peak_before": {"type": "number", "minimum": 0}, "peak_after": {"type": "number", "minimum": 0},
+        "critical_window_before": window, "critical_window_after": window,
+        "crunch_weeks_before": weeks, "crunch_weeks_after": weeks,
+        "affected": {"type": "boolean", "description": "The peak, the critical window or the crunch weeks change."},
+        "explanation": {"type": "string"},
+    })
+
+
+def _workload_schema() -> dict[str, Any]:
+    obj = _obj
     text_list = {"type": "array", "items": {"type": "string"}}
     hours = {"type": "number", "minimum": 0}
+    nullable_days = {"type": ["number", "null"], "minimum": 0}
     return obj({
         "today": _DATE,
         "time_zone": {"type": "string"},
@@ -226,14 +256,25 @@ def _workload_schema() -> dict[str, Any]:
             "overridden": {"type": "boolean"}})},
         "sessions": {"type": "array", "items": obj({"assignment_id": {"type": "string"}, "date": _DATE,
                                                      "hours": hours})},
+        "free_time_answered": {"type": "boolean",
+                               "description": "False: the free hours are defaults, so no verdict is given."},
+        "start_first": {"type": "array", "description": "What to start, earliest first, each with why.",
+                        "items": obj({"assignment_id": {"type": "string"}, "course": {"type": "string"},
+                                      "title": {"type": "string"}, "start": _DATE, "work_day": _DATE,
+                                      "hours_per_day": hours, "why": {"type": "string"}})},
+        "next_crunch": {"type": ["string", "null"]},
+        "timing": {"oneOf": [{"type": "null"}, obj({
+            "sentence": {"type": "string"}, "submissions": {"type": "integer", "minimum": 0},
+            "lead_days": hours, "lead_low": nullable_days, "lead_high": nullable_days})]},
     })
 
 
 def _proxy_operations(server: ServerConfig) -> dict[str, Any]:
     allowlist = "\n".join(f"- `{p}`" for p in server.proxy_paths)
     path_param = {"name": "path", "in": "path", "required": True,
-                  "description": "A Canvas API path such as `api/v1/courses`; must match the allowlist.",
-                  "schema": {"type": "string"}}
+                  "description": "A Canvas API path such as `api/v1/courses`, its slashes sent as slashes (an "
+                                 "encoded `%2F`, like any percent-encoding, is refused); must match the allowlist.",
+                  "schema": {"type": "string", "pattern": "^[A-Za-z0-9_/]+$", "maxLength": 499}}
     refused = _problem("`proxy-read-only`.", {"Allow": {"schema": {"type": "string", "const": "GET"}}})
     passthrough_headers = {
         "Link": {"description": "Canvas pagination links, rewritten to proxy URLs.", "schema": {"type": "string"}},
@@ -340,10 +381,11 @@ def openapi_document(server: ServerConfig) -> dict[str, Any]:
                 "parameters": [
                     _array_param("course", "Canvas course ids (repeat or comma-separate).",
                                  {"type": "string", "pattern": r"^[0-9]{1,20}$"}),
-                    {"name": "from", "in": "query", "required": False, "schema": _DATE,
-                     "description": "Due on or after this local date."},
-                    {"name": "to", "in": "query", "required": False, "schema": _DATE,
-                     "description": "Due on or before this local date."},
+                    {"name": "from", "in": "query", "required": False, "schema": _FILTER_DATE,
+                     "description": f"Due on or after this local date ({FIRST_DATE} to {LAST_DATE})."},
+                    {"name": "to", "in": "query", "required": False, "schema": _FILTER_DATE,
+                     "description": f"Due on or before this local date ({FIRST_DATE} to {LAST_DATE}); "
+                                    "not before `from`."},
                     _array_param("status", "Submission states.", {"type": "string", "enum": list(SUBMISSION_STATES)}),
                     _array_param("kind", "Assignment kinds.", {"type": "string", "enum": list(ASSIGNMENT_KINDS)}),
                     {"name": "undated", "in": "query", "required": False, "schema": {"type": "boolean"},
@@ -373,7 +415,7 @@ def openapi_document(server: ServerConfig) -> dict[str, Any]:
                 "description": "Computed from today on (the student's time zone); submitted work is left out. "
                                "Estimates are ranges; `model` says how they are made.",
                 "responses": {"200": _json(_ref("Workload"), "The workload summary."), "400": _BAD,
-                              "401": _NOT_SIGNED_IN}}},
+                              "401": _NOT_SIGNED_IN, "503": _problem("`plan-unavailable`.")}}},
             "/api/me/assignments/{assignment_id}/estimate": {"put": {
                 **me_read, "operationId": "putEstimate",
                 "summary": "Set (or clear) the student's own effort estimate for one assignment",
@@ -389,6 +431,20 @@ def openapi_document(server: ServerConfig) -> dict[str, Any]:
                               "401": _NOT_SIGNED_IN, "403": _CSRF,
                               "404": _problem("`assignment-not-found`."),
                               "415": _problem("`unsupported-media-type`.")}}},
+            "/api/me/assignments/{assignment_id}/what-if": {"get": {
+                **me_read, "operationId": "whatIf",
+                "summary": "What an extension would change: the plan if one assignment were due on another day",
+                "description": "Nothing is stored. The new due date keeps the old deadline's local time of day; "
+                               "peaks and windows are the balanced plan's from today, crunch weeks those of the "
+                               "student's own last-minute timing.",
+                "parameters": [{"name": "assignment_id", "in": "path", "required": True,
+                                "schema": {"type": "string", "pattern": "^[0-9]{1,20}$"},
+                                "description": "Canvas assignment id."},
+                               {"name": "due", "in": "query", "required": True, "schema": _DATE,
+                                "description": "The new due date (local), within a year of today."}],
+                "responses": {"200": _json(_ref("WhatIf"), "Before and after."), "400": _BAD,
+                              "401": _NOT_SIGNED_IN, "404": _problem("`assignment-not-found`."),
+                              "503": _problem("`plan-unavailable`.")}}},
             "/api/canvas/{path}": _proxy_operations(server),
         },
     }

@@ -8,26 +8,31 @@ errors.py.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from aiohttp import web
 from multidict import MultiMapping
 
 from ..feeds.tokens import FEED_KINDS
+from ..json_input import JsonBodyError, read_json_body
 from .errors import FieldProblem, api_problem
 
 __all__ = [
     "ASSIGNMENT_KINDS",
+    "FIRST_DATE",
+    "LAST_DATE",
     "SUBMISSION_STATES",
     "AssignmentFilters",
     "parse_assignment_filters",
+    "parse_date",
     "parse_feed_kind",
     "reject_unknown",
     "json_object",
+    "student_zone",
 ]
 
 #: Kinds the sync stores (feedserver/sync classifies Canvas assignments into these).
@@ -36,6 +41,9 @@ ASSIGNMENT_KINDS = ("essay", "problem_set", "quiz", "exam", "discussion", "lab",
 SUBMISSION_STATES = ("submitted", "graded", "late", "missing", "unsubmitted", "unknown")
 _JSON_TYPES = ("application/json", "application/merge-patch+json")
 _MAX_VALUES = 50
+#: The dates a filter may name. 0001-01-01 starts before year 1 in UTC east of Greenwich, and 9999-12-31 has
+#: no next day: refusing both in every time zone keeps the answer independent of the student's zone.
+FIRST_DATE, LAST_DATE = date(1, 1, 2), date(9999, 12, 30)
 
 
 @dataclass(frozen=True)
@@ -44,10 +52,10 @@ class AssignmentFilters:
 
     courses: frozenset[str] | None = None
     """Canvas course ids."""
-    due_from: date | None = None
-    """First due date kept, inclusive, in the student's time zone."""
-    due_to: date | None = None
-    """Last due date kept, inclusive, in the student's time zone."""
+    due_after: datetime | None = None
+    """UTC start of the first local day kept (``from``, in the student's time zone), inclusive."""
+    due_before: datetime | None = None
+    """UTC start of the local day after the last one kept (``to``), exclusive."""
     states: frozenset[str] | None = None
     kinds: frozenset[str] | None = None
     undated: bool | None = None
@@ -84,6 +92,11 @@ def _values(query: MultiMapping[str], name: str, allowed: Iterable[str] | None =
     return frozenset(values)
 
 
+def parse_date(query: MultiMapping[str], name: str) -> date | None:
+    """One ``YYYY-MM-DD`` query parameter, or None when absent; `FieldProblem` otherwise."""
+    return _date(query, name)
+
+
 def _date(query: MultiMapping[str], name: str) -> date | None:
     raw = _single(query, name)
     if raw is None:
@@ -97,6 +110,33 @@ def _date(query: MultiMapping[str], name: str) -> date | None:
         raise FieldProblem(name, "must be a date like 2026-10-12") from None
 
 
+def student_zone(name: str) -> ZoneInfo:
+    """The student's IANA time zone; UTC if the stored name is unknown to this system."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def _day_start(query: MultiMapping[str], name: str, zone: ZoneInfo, *, days_later: int = 0) -> datetime | None:
+    """When the local day `name` (plus `days_later`) starts in `zone`, in UTC; a 400 if no datetime holds it.
+
+    Dates outside `FIRST_DATE`..`LAST_DATE` are refused here, and so is any
+    other day whose start no UTC datetime holds in `zone`, instead of an
+    OverflowError in the query.
+    """
+    day = _date(query, name)
+    if day is None:
+        return None
+    out_of_range = FieldProblem(name, f"must be a date from {FIRST_DATE} to {LAST_DATE}")
+    if not FIRST_DATE <= day <= LAST_DATE:
+        raise out_of_range
+    try:
+        return datetime.combine(day + timedelta(days=days_later), time(0), tzinfo=zone).astimezone(UTC)
+    except OverflowError:
+        raise out_of_range from None
+
+
 def _bool(query: MultiMapping[str], name: str) -> bool | None:
     raw = _single(query, name)
     if raw is None:
@@ -106,20 +146,22 @@ def _bool(query: MultiMapping[str], name: str) -> bool | None:
     return raw == "true"
 
 
-def parse_assignment_filters(query: MultiMapping[str]) -> AssignmentFilters:
+def parse_assignment_filters(query: MultiMapping[str], time_zone: str) -> AssignmentFilters:
+    """The filters of ``GET /api/me/assignments``; ``from`` and ``to`` are local dates in `time_zone`."""
     reject_unknown(query, ("course", "from", "to", "status", "kind", "undated"))
     courses = _values(query, "course")
     if courses is not None and not all(c.isdigit() and len(c) <= 20 for c in courses):
         raise FieldProblem("course", "must be Canvas course ids (digits)")
+    zone = student_zone(time_zone)
     filters = AssignmentFilters(
         courses=courses,
-        due_from=_date(query, "from"),
-        due_to=_date(query, "to"),
+        due_after=_day_start(query, "from", zone),
+        due_before=_day_start(query, "to", zone, days_later=1),
         states=_values(query, "status", SUBMISSION_STATES),
         kinds=_values(query, "kind", ASSIGNMENT_KINDS),
         undated=_bool(query, "undated"),
     )
-    if filters.due_from and filters.due_to and filters.due_from > filters.due_to:
+    if filters.due_after and filters.due_before and filters.due_after >= filters.due_before:
         raise FieldProblem("to", "must not be before from")
     return filters
 
@@ -138,16 +180,10 @@ async def json_object(request: web.Request) -> dict[str, Any]:
     """The request body as a JSON object, or a 415/400 problem."""
     if request.content_type not in _JSON_TYPES:
         raise api_problem("unsupported-media-type", "Send the body as JSON with Content-Type: application/json.")
-    raw = await request.read()
     try:
-        body = json.loads(raw, parse_constant=_reject_constant)
-    except (ValueError, UnicodeDecodeError):
-        raise api_problem("invalid-body", "The body is not valid JSON.") from None
+        body = await read_json_body(request)
+    except JsonBodyError as exc:
+        raise api_problem("invalid-body", str(exc)) from None
     if not isinstance(body, dict):
         raise api_problem("invalid-body", "The body must be a JSON object.")
     return body
-
-
-def _reject_constant(name: str) -> Any:
-    # NaN and Infinity are not JSON (RFC 8259); Python's parser accepts them by default.
-    raise ValueError(f"{name} is not JSON")

@@ -6,7 +6,8 @@ Canvas token), so it calls ``GET /api/canvas/<canvas path>`` on our origin.
 
 - where: the student's school's ``canvas_url`` from configuration, never
   anything in the request (the request contributes a path the allowlist
-  accepted, see proxy_paths.py, and a query string minus ``access_token``);
+  accepted, see proxy_paths.py, and a query string minus ``access_token``
+  and ``as_user_id`` in every spelling Rails reads as them, proxy_links.py);
 - as whom: the student's stored token (TokenStore), refreshed and retried
   once after a 401 with ``WWW-Authenticate``;
 - what comes back: Canvas's status (a 5xx becomes our 502 ``canvas-unavailable``
@@ -35,7 +36,7 @@ from ..config import ServerConfig
 from ..http_policy import NO_STORE, PROXY_TIMEOUT
 from ..ratelimit import TokenBucketLimiter
 from .errors import FieldProblem, api_problem
-from .proxy_links import filtered_query, rewrite_link_header, rewrite_location
+from .proxy_links import canvas_param, filtered_query, rewrite_link_header, rewrite_location
 from .proxy_paths import PathRejected, ProxyAllowlist
 
 __all__ = ["CanvasProxy", "ProxiedResponse", "PROXY_PREFIX", "PASSED_HEADERS"]
@@ -88,6 +89,10 @@ class CanvasProxy:
         canvas_path = self._checked_path(raw_path)
         if len(raw_query) > MAX_QUERY_LENGTH:
             raise FieldProblem("query", f"longer than {MAX_QUERY_LENGTH} characters")
+        query = list(query)
+        for name, _ in query:
+            if canvas_param(name) is None:
+                raise FieldProblem(name[:100], "not a Canvas parameter name (letters, digits, _ and [...])")
         wait = self.limiter.take(student_id)
         if wait > 0:
             raise api_problem("proxy-rate-limited", "Slow down: Canvas requests are limited per student.",

@@ -17,11 +17,14 @@ from yarl import URL
 
 from .proxy_paths import PathRejected, ProxyAllowlist
 
-__all__ = ["rewrite_link_header", "rewrite_location", "proxy_url", "filtered_query", "DROPPED_QUERY_PARAMS"]
+__all__ = ["rewrite_link_header", "rewrite_location", "proxy_url", "filtered_query", "canvas_param",
+           "DROPPED_QUERY_PARAMS"]
 
 #: Never forwarded to Canvas nor put in a link: a token in a URL ends up in logs,
 #: and a client must not pick whose token (or whose identity) Canvas sees.
 DROPPED_QUERY_PARAMS = frozenset({"access_token", "as_user_id"})
+#: A query name as Canvas's own calls spell them: ``per_page``, ``include[]``, ``context_codes[]``.
+_QUERY_NAME = re.compile(r"([A-Za-z0-9_]{1,100})(?:\[[A-Za-z0-9_]{0,100}\]){0,3}")
 
 # One link-value: <uri-reference> followed by parameters, up to the next comma outside <>.
 _LINK = re.compile(r"\s*<([^>]*)>\s*((?:;\s*[^;,]*)*)\s*(?:,|$)")
@@ -29,9 +32,23 @@ _REL = re.compile(r"""(?i)(?:^|;)\s*rel\s*=\s*(?:"([^"]*)"|([^\s;,]+))""")
 _SAFE_REL = re.compile(r"[a-z]{1,20}")
 
 
+def canvas_param(name: str) -> str | None:
+    """The parameter Canvas reads for query name `name`, lowercased; None for a name of any other shape.
+
+    Rails reads ``x[]`` and ``x[key]`` as ``x`` (an array, a hash), so the
+    bracket suffixes go. Rails is case-sensitive, so ``AS_USER_ID`` is not
+    ``as_user_id`` to Canvas; lowercasing is stricter than Canvas on purpose.
+    Anything beyond letters, digits, ``_`` and trailing ``[...]`` (a NUL, a
+    leading bracket, a dot) is a name no Canvas API call uses.
+    """
+    match = _QUERY_NAME.fullmatch(name)
+    return match.group(1).lower() if match else None
+
+
 def filtered_query(pairs: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
-    """Query parameters minus the ones that must never travel (`DROPPED_QUERY_PARAMS`)."""
-    return [(k, v) for k, v in pairs if k not in DROPPED_QUERY_PARAMS]
+    """Query parameters minus those Canvas would read as a dropped one (`DROPPED_QUERY_PARAMS`),
+    and minus names of any other shape than `canvas_param` accepts."""
+    return [(k, v) for k, v in pairs if canvas_param(k) not in (None, *DROPPED_QUERY_PARAMS)]
 
 
 def proxy_url(public_url: str, canvas_path: str, query: Iterable[tuple[str, str]]) -> str:

@@ -82,10 +82,10 @@ async def patch_settings(request: web.Request) -> web.Response:
 @routes.get("/api/me/assignments", name="api_assignments")
 async def assignments(request: web.Request) -> web.Response:
     student_id = await require_student(request)
-    filters = parse_assignment_filters(request.query)
     db = request.app[db_key]
     student, _ = await load_student(db, student_id)
-    items = await list_assignments(db, student_id, filters, student.time_zone)
+    # Dates are local to the student: which ones exist depends on their time zone.
+    items = await list_assignments(db, student_id, parse_assignment_filters(request.query, student.time_zone))
     return private_json({"assignments": items, "count": len(items)})
 
 

@@ -7,7 +7,8 @@ Other subsystems use:
 - `feedserver.auth.tokens.TokenStore` (via ``app[token_store_key]``)
 - `feedserver.auth.session`: `current_student_id`, `require_student`, `sign_in`, `sign_out`
 - `feedserver.auth.csrf.check_csrf` / `csrf_token`
-- `feedserver.auth.me.add_me_section` to add a section to /me
+- `feedserver.auth.me.add_me_block` to add a notice or a section to a /me page
+  (`add_me_section` for context every /me page reads)
 """
 
 from __future__ import annotations
@@ -18,10 +19,10 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from ..typedefs import cipher_key, config_key, db_key, http_key
-from .appkeys import login_states_key, me_sections_key, token_store_key
+from .appkeys import login_states_key, me_blocks_key, me_sections_key, school_request_limits_key, token_store_key
 from .link_notice import link_changed_section
-from .me import add_me_section
-from .schools import school_picker
+from .me import add_me_block, core_blocks
+from .schools import RequestLimits, school_picker
 from .state import LoginStates
 from .tokens import TokenStore
 from .views import routes
@@ -39,7 +40,10 @@ async def _auth_context(app: web.Application) -> AsyncIterator[None]:
 def setup(app: web.Application) -> None:
     """Register routes, the /me section list, the picker template helper and the token store."""
     app[me_sections_key] = []
-    add_me_section(app, link_changed_section)
+    app[me_blocks_key] = core_blocks()
+    add_me_block(app, "me/_link_changed.html", page="overview", area="notices", order=50,
+                 context=link_changed_section)
+    app[school_request_limits_key] = RequestLimits()
     app.cleanup_ctx.append(_auth_context)
     app.router.add_routes(routes)
     # The landing page's handler lives in feedserver/views.py; its template asks for the picker.

@@ -1,17 +1,26 @@
-"""What the /me page shows, computed by small functions, one per section.
+"""The student's pages: a short /me overview and its sub-pages, assembled from blocks.
 
-me.html includes one partial per section (``me/_*.html``). The core
-sections are computed here: the connection status, and the feed (its links,
-its settings and the undated assignments, from `feedserver.feeds`, a layer
-below this one). Subsystems above auth add their own with
-`add_me_section(app, provider)` in their ``setup(app)``: the provider gets
-the request and the `Student` row and returns the context its partial reads.
-Providers run after the core sections, in the order they were added; a key a
-provider returns must not collide with another's (prefix it with your area).
+A *block* is one partial template (``me/_*.html``) on one page, in one area,
+at one position, with a small function that computes the context it reads:
+
+- pages (`ME_PAGES`): ``overview`` (/me: what a student needs at a glance,
+  at most two phone screens), ``plan`` (/me/plan: the workload chart and all
+  the advice), ``estimates`` (/me/estimates), ``settings`` (/me/settings);
+- areas: ``notices`` (short, near the top, in order: something changed or
+  needs the student's attention; render nothing when there is nothing to
+  say) and ``sections`` (the page's cards, in order).
+
+auth registers the core blocks below (connection, calendar link, feed
+settings, disconnect); features register theirs from their ``setup(app)``
+with `add_me_block`. A block's context function runs only when its page is
+shown; the keys it returns must not collide with another block's (prefix
+them with your area). `add_me_section` registers a context function that
+runs for every page, for partials that read shared keys.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -24,10 +33,31 @@ from ..feeds.me import feed_sections
 from ..feeds.tokens import FeedLinks, current_feed_token, feed_links
 from ..store.models import Student
 from ..typedefs import cipher_key, config_key, db_key
-from .appkeys import MeSection, me_sections_key
+from .appkeys import MeBlock, MeSection, me_blocks_key, me_sections_key
 from .csrf import csrf_token
 
-__all__ = ["add_me_section", "me_context", "ConnectionStatus", "connection_status", "feed_section"]
+__all__ = [
+    "AREAS",
+    "ME_PAGES",
+    "ConnectionStatus",
+    "MeBlock",
+    "add_me_block",
+    "add_me_section",
+    "connection_status",
+    "core_blocks",
+    "feed_section",
+    "me_context",
+]
+
+ME_PAGES: dict[str, tuple[str, str]] = {
+    "overview": ("/me", "Overview"),
+    "plan": ("/me/plan", "Plan"),
+    "estimates": ("/me/estimates", "Estimates"),
+    "settings": ("/me/settings", "Settings"),
+}
+"""page → (path, title in the page navigation)."""
+
+AREAS = ("notices", "sections")
 
 
 @dataclass(frozen=True)
@@ -41,8 +71,21 @@ class ConnectionStatus:
     """Last successful sync in the student's time zone, e.g. "Tue 3 Nov 2026, 14:05 (America/Chicago)"."""
 
 
+def add_me_block(app: web.Application, template: str, *, page: str = "overview", area: str = "sections",
+                 order: int = 500, context: MeSection | None = None) -> None:
+    """Show `template` on one /me page (call from your `setup(app)`).
+
+    Parameters: the page (`ME_PAGES`), the area (``notices`` or
+    ``sections``), the position in it (lower first; core blocks use 100,
+    200, …) and the function computing the keys the partial reads.
+    """
+    if page not in ME_PAGES or area not in AREAS:
+        raise ValueError(f"unknown /me page {page!r} or area {area!r}")
+    app[me_blocks_key].append(MeBlock(template, page, area, order, context))
+
+
 def add_me_section(app: web.Application, provider: MeSection) -> None:
-    """Register a context provider for a section of /me (call from your `setup(app)`)."""
+    """Register a context provider that runs for every /me page (call from your `setup(app)`)."""
     app[me_sections_key].append(provider)
 
 
@@ -66,21 +109,46 @@ def connection_status(student: Student, institution: Institution) -> ConnectionS
     )
 
 
-async def feed_section(request: web.Request, student: Student) -> FeedLinks:
+async def feed_section(request: web.Request, student: Student) -> Mapping[str, Any]:
     app = request.app
     token = await current_feed_token(app[db_key], app[cipher_key], student.id)
-    return feed_links(app[config_key].server.public_url, token)
+    return {"feed": feed_links(app[config_key].server.public_url, token)}
 
 
-async def me_context(request: web.Request, student: Student, institution: Institution) -> dict[str, Any]:
-    """Everything me.html and its partials read."""
+async def _feed_settings(request: web.Request, student: Student) -> Mapping[str, Any]:
+    return await feed_sections(request, student)
+
+
+def core_blocks() -> list[MeBlock]:
+    """The blocks auth itself shows (features add theirs with `add_me_block`)."""
+    return [
+        MeBlock("me/_reconnect.html", "overview", "notices", 100, None),
+        MeBlock("me/_undated_notice.html", "overview", "notices", 800, _feed_settings),
+        MeBlock("me/_status.html", "overview", "sections", 100, None),
+        MeBlock("me/_subscribe.html", "overview", "sections", 200, feed_section),
+        MeBlock("me/_feed_settings.html", "settings", "sections", 300, _feed_settings),
+        MeBlock("me/_undated.html", "settings", "sections", 400, None),
+        MeBlock("me/_account.html", "settings", "sections", 900, None),
+    ]
+
+
+async def me_context(request: web.Request, student: Student, institution: Institution,
+                     page: str = "overview") -> dict[str, Any]:
+    """Everything me.html and the partials of one page read: the page's blocks by area, and their contexts."""
+    blocks = sorted((b for b in request.app[me_blocks_key] if b.page == page), key=lambda b: b.order)
     context: dict[str, Any] = {
         "student": student,
         "status": connection_status(student, institution),
-        "feed": await feed_section(request, student),
         "csrf_token": await csrf_token(request),
-        **await feed_sections(request, student),
+        "page": page,
+        "pages": ME_PAGES,
+        "blocks": {area: [b for b in blocks if b.area == area] for area in AREAS},
     }
     for provider in request.app[me_sections_key]:
         context.update(await provider(request, student))
+    done: set[MeSection] = set()
+    for block in blocks:
+        if block.context is not None and block.context not in done:
+            done.add(block.context)
+            context.update(await block.context(request, student))
     return context

@@ -3,14 +3,18 @@
 The landing page filters on the server (``/?q=...``) so the picker works
 without JavaScript; static/picker.js filters the same list as you type.
 A search that looks like a Canvas address nobody configured leads to the
-"not at your school yet" page, which counts the request in `school_requests`.
+"not at your school yet" page, whose form (a CSRF-checked POST, never a GET
+that any ``<img>`` could send) counts the request in `school_requests`: once
+per browser and host (a mark in the session, no IP address stored), and no
+faster than `RequestLimits` allow per client and overall.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from aiohttp import web
@@ -19,11 +23,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from ..config import Institution
+from ..ratelimit import TokenBucketLimiter
 from ..store.models import SchoolRequest
 from ..typedefs import config_key, db_key
 
 __all__ = [
     "Picker",
+    "RequestLimits",
+    "counted_request",
     "search_schools",
     "school_picker",
     "normalize_host",
@@ -123,6 +130,12 @@ async def add_request_email(db: async_sessionmaker, request_id: int, host: str, 
         row.email = email
 
 
+async def counted_request(request: web.Request, host: str) -> int | None:
+    """The id of this browser's request for `host`, if it made one."""
+    recorded = (await get_session(request)).get(REQUESTS_SESSION_FIELD) or {}
+    return int(recorded[host]) if host in recorded else None
+
+
 async def count_request_once(request: web.Request, host: str) -> int:
     """Count this browser's request for `host` once (reloads and repeat visits do not inflate
     demand); the request row's id."""
@@ -132,3 +145,37 @@ async def count_request_once(request: web.Request, host: str) -> int:
         recorded[host] = await record_school_request(request.app[db_key], host)
         session[REQUESTS_SESSION_FIELD] = dict(list(recorded.items())[-20:])
     return int(recorded[host])
+
+
+@dataclass
+class RequestLimits:
+    """How fast the "not at your school yet" form counts new requests, in memory (ratelimit.py).
+
+    Per client: a burst of 10, then one a minute; a client is an IPv4
+    address or an IPv6 /64 (one household's or one phone's range). Overall:
+    200, then one every 3 s. Together they keep one script, or many, from
+    writing the demand board: each new count is a row. Tests shrink them.
+    """
+
+    per_client: TokenBucketLimiter = field(default_factory=lambda: TokenBucketLimiter(capacity=10, rate=1 / 60))
+    overall: TokenBucketLimiter = field(default_factory=lambda: TokenBucketLimiter(capacity=200, rate=1 / 3))
+
+    def retry_after(self, remote: str | None) -> str | None:
+        """None if one more request from `remote` (the peer address) may be counted now, else the
+        ``Retry-After`` value (whole seconds)."""
+        limiter = self.per_client
+        wait = limiter.take(_client_of(remote))
+        if not wait:
+            limiter = self.overall
+            wait = limiter.take("all")
+        return limiter.retry_after_header(wait) if wait else None
+
+
+def _client_of(remote: str | None) -> str:
+    try:
+        address = ipaddress.ip_address(remote or "")
+    except ValueError:
+        return remote or "unknown"
+    if address.version == 6:
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from ..http_policy import is_api_request
 from ..problems import ProblemError
 from ..store.models import Student
-from ..typedefs import db_key
+from ..typedefs import activity_key, db_key
 
 __all__ = [
     "current_student_id",
@@ -47,6 +47,7 @@ async def current_student_id(request: web.Request) -> int | None:
         # A stale cookie: the student disconnected (maybe on another device).
         session.pop(STUDENT_FIELD, None)
         return None
+    request.app[activity_key].seen(claim["id"])  # signed in and using the service (retention)
     return int(claim["id"])
 
 
@@ -74,6 +75,7 @@ async def sign_in(request: web.Request, student_id: int) -> None:
         raise LookupError(f"student {student_id} does not exist")
     session = await new_session(request)
     session[STUDENT_FIELD] = {"id": student_id, "inst": row[0], "user": row[1]}
+    request.app[activity_key].seen(student_id)
 
 
 async def sign_out(request: web.Request) -> None:

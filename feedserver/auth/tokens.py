@@ -37,6 +37,7 @@ from ..canvas import oauth
 from ..canvas.errors import CanvasError, Forbidden, OAuthError, ReconnectNeeded, TokenExpired
 from ..config import Config, Institution
 from ..crypto import TokenCipher
+from ..metrics.instruments import TOKEN_REFRESHES
 from ..secure import constant_time_equals
 from ..store import students
 from ..store.models import CanvasToken, Student
@@ -113,10 +114,13 @@ class TokenStore:
             institution = self._institution_config(grant.institution_slug)
             try:
                 token = await oauth.refresh_access_token(self.http, institution, grant.refresh_token)
-            except OAuthError as exc:
-                if exc.code in _GRANT_GONE or exc.status == 401:
+            except CanvasError as exc:
+                if isinstance(exc, OAuthError) and (exc.code in _GRANT_GONE or exc.status == 401):
+                    TOKEN_REFRESHES.labels("grant_gone").inc()
                     await self._reconnect_needed(student_id, f"refresh refused ({exc.code})")
+                TOKEN_REFRESHES.labels("failed").inc()
                 raise
+            TOKEN_REFRESHES.labels("ok").inc()
             await self.save_grant(student_id, token)
             _LOGGER.info("refreshed the Canvas access token of student %s", student_id)
             return str(token["access_token"])

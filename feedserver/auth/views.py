@@ -7,12 +7,12 @@ place, so each Canvas error code gets words a student can act on.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlencode
 
 import aiohttp_jinja2
 from aiohttp import web
-from aiohttp_session import get_session
 from authlib.oauth2.rfc6749.errors import MissingCodeException
 from authlib.oauth2.rfc6749.parameters import parse_authorization_code_response
 from sqlalchemy import select
@@ -25,13 +25,13 @@ from ..store.feed_students import unconfigured_school
 from ..store.models import Institution as InstitutionRow
 from ..store.models import Student
 from ..typedefs import config_key, db_key
-from .appkeys import login_states_key
+from .appkeys import login_states_key, school_request_limits_key
 from .csrf import CSRF_FIELD, check_csrf, csrf_token
 from .disconnect import disconnect_student
 from .login import complete_login, redirect_uri, sign_in_url, start_login
-from .me import me_context
+from .me import ME_PAGES, me_context
 from .redirects import safe_return_to
-from .schools import READS, REQUESTS_SESSION_FIELD, add_request_email, count_request_once, normalize_host, valid_email
+from .schools import READS, add_request_email, count_request_once, counted_request, normalize_host, valid_email
 from .session import require_student, sign_in, sign_out
 from .state import StateError
 
@@ -87,12 +87,19 @@ async def logout(request: web.Request) -> web.StreamResponse:
 # -- the student's own page ----------------------------------------------------
 
 
-@routes.get("/me", name="me")
-async def me(request: web.Request) -> web.StreamResponse:
-    student_id = await require_student(request)
-    student, institution = await _student_and_school(request, student_id)
-    context = await me_context(request, student, institution)
-    return _render("me.html", request, context, no_store=True)
+def _me_page(page: str) -> Callable[[web.Request], Awaitable[web.Response]]:
+    async def me_page(request: web.Request) -> web.Response:
+        student_id = await require_student(request)
+        student, institution = await _student_and_school(request, student_id)
+        context = await me_context(request, student, institution, page)
+        return _render("me.html", request, context, no_store=True)
+
+    return me_page
+
+
+# /me (route name "me"), /me/plan ("me_plan"), /me/estimates, /me/settings: one template, each page's blocks.
+for _page, (_path, _title) in ME_PAGES.items():
+    routes.get(_path, name="me" if _page == "overview" else f"me_{_page}")(_me_page(_page))
 
 
 @routes.post("/disconnect", name="disconnect")
@@ -122,7 +129,7 @@ async def disconnected(request: web.Request) -> dict[str, Any]:
 @routes.get("/privacy", name="privacy")
 @aiohttp_jinja2.template("privacy.html")
 async def privacy(request: web.Request) -> dict[str, Any]:
-    return {"reads": READS}
+    return {"reads": READS, "server": request.app[config_key].server}
 
 
 # -- schools -------------------------------------------------------------------
@@ -130,19 +137,18 @@ async def privacy(request: web.Request) -> dict[str, Any]:
 
 @routes.get("/schools/not-yet", name="school_not_yet")
 async def school_not_yet(request: web.Request) -> web.StreamResponse:
+    """The form that asks for a school; reading it counts nothing (an ``<img>`` anywhere could send a GET)."""
     host = normalize_host(request.query.get("host"))
-    context: dict[str, Any] = {"host": host, "asked": request.query.get("host", "")[:300],
-                               "csrf_token": await csrf_token(request), "csrf_field": CSRF_FIELD}
-    if host is None:
-        return _render("auth_not_yet.html", request, context)
-    if request.app[config_key].institution_for_host(host) is not None:
+    if host is not None and request.app[config_key].institution_for_host(host) is not None:
         raise web.HTTPFound(f"/?{urlencode({'q': host})}")
-    await count_request_once(request, host)
-    return _render("auth_not_yet.html", request, context)
+    return _render("auth_not_yet.html", request, {
+        "host": host, "asked": request.query.get("host", "")[:300],
+        "csrf_token": await csrf_token(request), "csrf_field": CSRF_FIELD})
 
 
 @routes.post("/schools/not-yet", name="school_not_yet_submit")
 async def school_not_yet_submit(request: web.Request) -> web.StreamResponse:
+    """Count this browser's request for the school once, with an optional e-mail address to tell."""
     await check_csrf(request)
     form = await request.post()
     host = normalize_host(str(form.get("host", "")))
@@ -152,10 +158,18 @@ async def school_not_yet_submit(request: web.Request) -> web.StreamResponse:
     if host is None or (email and not valid_email(email)):
         context["problem"] = "Please check the address" if host is None else "That e-mail address looks incomplete."
         return _render("auth_not_yet.html", request, context, status=400)
+    if request.app[config_key].institution_for_host(host) is not None:
+        raise web.HTTPSeeOther(f"/?{urlencode({'q': host})}")
+    if await counted_request(request, host) is None:
+        retry_after = request.app[school_request_limits_key].retry_after(request.remote)
+        if retry_after is not None:
+            context["busy"] = "Many requests are arriving right now. Please try again in a minute."
+            page = _render("auth_not_yet.html", request, context, status=429)
+            page.headers["Retry-After"] = retry_after
+            return page
+    request_id = await count_request_once(request, host)
     if email:
-        session = await get_session(request)
-        recorded = session.get(REQUESTS_SESSION_FIELD) or {}
-        await add_request_email(request.app[db_key], int(recorded.get(host, 0)), host, email)
+        await add_request_email(request.app[db_key], request_id, host, email)
     context["thanks"] = True
     return _render("auth_not_yet.html", request, context)
 

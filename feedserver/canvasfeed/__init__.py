@@ -19,7 +19,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from ..auth.me import add_me_section
+from ..auth.me import add_me_block
 from ..http_policy import USER_AGENT
 from ..typedefs import cipher_key, config_key, db_key
 from .addresses import public_only, public_or_loopback
@@ -54,4 +54,4 @@ def setup(app: web.Application) -> None:
     """Register the connect form, the demand board, the /me section and the feed source."""
     app.cleanup_ctx.append(_feed_context)
     app.router.add_routes(routes)
-    add_me_section(app, feed_me_section)
+    add_me_block(app, "me/_canvasfeed.html", area="sections", order=150, context=feed_me_section)

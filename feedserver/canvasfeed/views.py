@@ -10,11 +10,11 @@ from aiohttp import web
 
 from ..auth.csrf import CSRF_FIELD, check_csrf, csrf_token
 from ..auth.schools import count_request_once, normalize_host
+from ..admin import require_admin
 from ..auth.login import sign_in_url
 from ..auth.session import current_student_id, sign_in
 from ..http_policy import NO_STORE
 from ..typedefs import config_key, db_key
-from .admin import require_admin
 from .appkeys import feed_source_key
 from .demand import board_json, demand_board
 from .errors import FeedBusy, FeedError, FeedUnavailable
@@ -72,6 +72,6 @@ async def connect_submit(request: web.Request) -> web.StreamResponse:
 
 @routes.get("/admin/api/demand", name="admin_demand")
 async def admin_demand(request: web.Request) -> web.StreamResponse:
-    require_admin(request)
+    require_admin(request, request.app[config_key].server.admin_token)
     board = await demand_board(request.app[db_key], request.app[config_key])
     return web.json_response(board_json(board), headers=NO_STORE)

@@ -7,7 +7,10 @@ once the database exists, the `FeedCache` on ``app[feed_cache_key]``
 - `feeds.preferences.update_settings(db, student_id, patch, public_url=...)`;
 - `feeds.publish.rerender(session, student_id, ...)` inside their own transaction;
 - `feeds.render` (pure rendering) and `feeds.tokens` (feed URLs, rotation);
-- `feeds.me.feed_sections`, the feed's part of /me (auth/me.py).
+- `feeds.me.feed_sections`, the feed's part of /me (auth/me.py);
+- the cache's plain counters (`FeedCache.answers`, `hits`, `misses`), which
+  the metrics collector reads at scrape time. A served poll notes its
+  student in ``app[activity_key]`` for retention.
 
 Feeds stands below auth and planning and imports neither: the work sessions
 of a plan reach the feed through the `planned_sessions` table
@@ -20,7 +23,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from ..typedefs import config_key, db_key, engine_key
+from ..typedefs import activity_key, config_key, db_key, engine_key
 from .appkeys import feed_cache_key
 from .cache import FeedCache
 from .views import routes
@@ -32,7 +35,7 @@ async def _feed_cache(app: web.Application) -> AsyncIterator[None]:
     # After app.py's database context, whose engine and sessionmaker it needs.
     server = app[config_key].server
     cache = FeedCache(app[engine_key], app[db_key], public_url=server.public_url,
-                      max_bytes=server.feed_cache_mib * 1024 * 1024)
+                      max_bytes=server.feed_cache_mib * 1024 * 1024, activity=app[activity_key])
     await cache.start()
     app[feed_cache_key] = cache
     yield

@@ -36,13 +36,14 @@ from typing import Any, NamedTuple
 from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker
 
+from ..activity import ActivityLog
 from ..secure import token_hash
 from ..store.db import hold_connection, release_held
 from ..store.feed_changes import FeedChanges, watch_feed_changes
 from ..store.models import FeedToken, RenderedFeed
 from .publish import rerender
 
-__all__ = ["TOKEN_LENGTHS", "CachedFeed", "FeedCache"]
+__all__ = ["TOKEN_LENGTHS", "CachedFeed", "FeedCache", "PollAnswers"]
 
 #: Lengths a feed token can have (tokens.py issues 43 characters); others are not looked up.
 TOKEN_LENGTHS = range(20, 101)
@@ -89,6 +90,27 @@ class CachedFeed:
         return self.gzip_etag if self.gzipped else self.etag
 
 
+class PollAnswers:
+    """How this process answered calendar polls, by status: plain integers that feeds/views.py increments.
+
+    The metrics collector reads them when Prometheus scrapes; an increment
+    here costs tens of nanoseconds, where a labelled Prometheus counter
+    costs microseconds, as much as the whole lookup (docs/performance.md).
+    """
+
+    __slots__ = ("ok", "not_modified", "not_found", "unavailable")
+
+    def __init__(self) -> None:
+        self.ok = 0
+        """200: the feed's bytes."""
+        self.not_modified = 0
+        """304: the client's copy is current."""
+        self.not_found = 0
+        """404: unknown, rotated or deleted token."""
+        self.unavailable = 0
+        """503: the database failed while resolving the token."""
+
+
 class FeedCache:
     """Per-process cache of feed representations, bounded by total bytes (least recently polled goes first).
 
@@ -100,7 +122,7 @@ class FeedCache:
     """
 
     def __init__(self, engine: AsyncEngine, db: async_sessionmaker, *, public_url: str,
-                 max_bytes: int = 256 * 1024 * 1024) -> None:
+                 max_bytes: int = 256 * 1024 * 1024, activity: ActivityLog | None = None) -> None:
         self._engine = engine
         self._lookups = _TokenLookups(engine)
         self._changes = FeedChanges()  # deaf until start(): every poll asks the database
@@ -114,6 +136,9 @@ class FeedCache:
         self._bytes = 0
         self.hits = 0
         self.misses = 0
+        self.answers = PollAnswers()
+        # A served poll notes its student as active (a set insert; written in batches by retention).
+        self._note_active = (activity or ActivityLog()).students.add
 
     async def feed_for_token(self, token: str, kind: str, *, gzipped: bool,
                              now: datetime | None = None) -> CachedFeed | None:
@@ -132,6 +157,7 @@ class FeedCache:
                 self._remember(row)
         if row is None or row.kind != kind:
             return None
+        self._note_active(row.student_id)
         key = (row.student_id, row.kind, gzipped)
         cached = self._entries.get(key)
         if cached is not None and cached.etag == row.etag:

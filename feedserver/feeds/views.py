@@ -20,7 +20,7 @@ from ..http_policy import NO_STORE, SECURITY_HEADERS
 from .appkeys import feed_cache_key
 from .cache import CachedFeed
 
-__all__ = ["feed_response", "routes"]
+__all__ = ["routes"]
 
 _LOGGER = logging.getLogger(__name__)
 routes = web.RouteTableDef()
@@ -91,25 +91,25 @@ def _headers(etag: str, last_modified_http: str, gzipped: bool | None) -> CIMult
     return CIMultiDictProxy(headers)
 
 
-def feed_response(request: web.Request, feed: CachedFeed) -> web.Response:
-    """The 200 or 304 answer for a current feed (shared by both feed kinds)."""
-    if _not_modified(request, feed):
-        return web.Response(status=304, headers=_headers(feed.response_etag, feed.last_modified_http, None))
-    return web.Response(body=feed.content,
-                        headers=_headers(feed.response_etag, feed.last_modified_http, feed.gzipped))
-
-
 async def _serve(request: web.Request, kind: str) -> web.StreamResponse:
     gzipped = _accepts_gzip(request.headers.get("Accept-Encoding", ""))
+    cache = request.app[feed_cache_key]
+    answers = cache.answers  # plain integers, read by the metrics collector
     try:
-        feed = await request.app[feed_cache_key].feed_for_token(request.match_info["token"], kind, gzipped=gzipped)
+        feed = await cache.feed_for_token(request.match_info["token"], kind, gzipped=gzipped)
     except Exception as exc:  # noqa: BLE001 (no error middleware on this path: answer it here)
         # The calendar app keeps its last copy and retries; the URL (a secret) is not logged.
         _LOGGER.error("feed poll failed: %s", type(exc).__name__)
+        answers.unavailable += 1
         return _plain(503, "Temporarily unavailable\n", {"Retry-After": "300"})
     if feed is None:
+        answers.not_found += 1
         return _plain(404, "Not found\n")
-    return feed_response(request, feed)
+    if _not_modified(request, feed):
+        answers.not_modified += 1
+        return web.Response(status=304, headers=_headers(feed.response_etag, feed.last_modified_http, None))
+    answers.ok += 1
+    return web.Response(body=feed.content, headers=_headers(feed.response_etag, feed.last_modified_http, feed.gzipped))
 
 
 # The full feed is most polls, so its route is tried first; it leaves "-sessions" names to the next one.

@@ -11,8 +11,8 @@ Modules, one job each: `cohorts` (who counts: sealed cohorts of k), `data`
 (reading their rows), `compute` (pure pandas, on a worker thread), `records`
 (the figures), `service` (`Insights`: settle, read, compute), `grants`
 (sealed grants for the forms inside the platform's frame), `chart` (SVG),
-`pages` (template contexts), `export` (CSV, JSON), `me` + `views` (the /me
-section and the routes).
+`pages` (template contexts), `export` (CSV, JSON), `me` + `views` (the block
+on /me/settings and the routes).
 
 Other subsystems use `pages.course_context` / `pages.school_context` and
 their templates (lti/landing.py renders them at launch).
@@ -24,7 +24,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from ..auth.me import add_me_section
+from ..auth.me import add_me_block
 from ..typedefs import config_key, db_key
 from .appkeys import insights_key
 from .me import contribute_section
@@ -40,7 +40,8 @@ async def _insights_context(app: web.Application) -> AsyncIterator[None]:
 
 
 def setup(app: web.Application) -> None:
-    """Register the views' service, routes and /me section."""
+    """Register the views' service, routes and the /me settings block."""
     app.cleanup_ctx.append(_insights_context)
     app.router.add_routes(routes)
-    add_me_section(app, contribute_section)
+    # On the settings page, above disconnecting (auth's block at 900).
+    add_me_block(app, "me/_contribute.html", page="settings", order=800, context=contribute_section)

@@ -4,7 +4,7 @@
   view and its CSV, for the holder of a school grant (an admin's launch);
 - ``GET /admin/api/schools/{slug}/workload`` (JSON) and ``.../workload.csv``:
   the same for the team's admin token;
-- ``POST /me/contribute``: a student's choice to contribute, from /me.
+- ``POST /me/contribute``: a student's choice to contribute, from /me/settings.
 
 Pages here are shown in the platform's frame, like the launch that led to
 them: they may be framed by the configured platforms.
@@ -18,9 +18,9 @@ from typing import Any, NoReturn
 import aiohttp_jinja2
 from aiohttp import web
 
+from ..admin import require_admin
 from ..auth.csrf import check_csrf
 from ..auth.session import require_student
-from ..canvasfeed.admin import require_admin
 from ..config import Institution
 from ..feeds.preferences import update_settings
 from ..http_policy import NO_STORE, allow_framing
@@ -76,7 +76,7 @@ async def school_csv_download(request: web.Request) -> web.StreamResponse:
 
 
 def _admin_school(request: web.Request) -> Institution:
-    require_admin(request)
+    require_admin(request, request.app[config_key].server.admin_token)
     institution = request.app[config_key].institution(request.match_info["slug"])
     if institution is None:
         raise ProblemError(404, "not-found", "Not Found", "No school with this slug is configured.")
@@ -106,4 +106,4 @@ async def contribute(request: web.Request) -> NoReturn:
     if not on:
         # Out of every cohort now, not only at the next view of each course.
         await forget_student(app[db_key], student_id)
-    raise web.HTTPSeeOther("/me#contribute-title", headers=NO_STORE)
+    raise web.HTTPSeeOther("/me/settings#contribute-title", headers=NO_STORE)

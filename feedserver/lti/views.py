@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
@@ -26,7 +26,8 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from ..auth.session import sign_in
-from ..http_policy import NO_STORE, allow_framing
+from ..http_policy import ANYONE, NO_STORE, allow_framing
+from ..json_input import JsonBodyError, read_json_body
 from ..logs import route_label
 from ..secure import constant_time_equals
 from ..typedefs import config_key
@@ -65,16 +66,21 @@ def _refused(request: web.Request, exc: LtiLaunchError) -> web.Response:
     # The detail names checks and configured values only; never the token, state or hints.
     _LOGGER.warning("%s refused: check %s failed (%s: %s)", route_label(request), exc.check,
                     type(exc).__name__, exc.detail or "-")
+    # A refusal holds no user data, and a Canvas we do not know yet (unknown issuer or client id) is
+    # exactly the platform that must be able to show it: anyone may frame it.
     return _page(request, "lti_error.html", {
         "title": exc.title, "message": exc.message, "status": exc.status, "check": exc.check,
-    }, status=exc.status)
+    }, status=exc.status, framed_by=ANYONE)
 
 
-def _page(request: web.Request, template: str, context: Mapping[str, Any], *, status: int = 200) -> web.Response:
+def _page(request: web.Request, template: str, context: Mapping[str, Any], *, status: int = 200,
+          framed_by: Sequence[str] | None = None) -> web.Response:
+    """An LTI page; framable by the configured platforms (and our own pages), or by `framed_by`."""
     response = aiohttp_jinja2.render_template(template, request, dict(context), status=status)
     response.headers.update(NO_STORE)
-    # Platforms show LTI pages in a frame; so may our own pages.
-    allow_framing(response, ("'self'", *request.app[config_key].platform_origins()))
+    if framed_by is None:
+        framed_by = ("'self'", *request.app[config_key].platform_origins())
+    allow_framing(response, framed_by)
     return response
 
 
@@ -156,8 +162,8 @@ async def launch_storage(request: web.Request) -> web.StreamResponse:
             or origin not in (None, "null", public_origin)):
         raise CrossSiteRequest("platform-storage confirmation not sent by our own page")
     try:
-        body = await request.json() if request.content_type == "application/json" else None
-    except ValueError:
+        body = await read_json_body(request) if request.content_type == "application/json" else None
+    except JsonBodyError:
         body = None
     if not isinstance(body, dict) or not all(isinstance(body.get(k), str) for k in ("id_token", "state", "value")):
         raise MalformedRequest("platform-storage confirmation without id_token, state and value")

@@ -1,16 +1,17 @@
-"""Balance suggestions: the balanced plan of `muffin_analytics` in each student's feed and on /me.
+"""Balance suggestions: the balanced plan of `muffin_analytics` in each student's feed and on the /me pages.
 
 Modules, one job each: `records` (plain dataclasses), `compute` (pure: records
 in, plan and words out; runs on a worker thread), `store` (inputs and stored
-sessions), `service` (`Planner.replan`: compute, store, re-render if changed),
-`hooks` (replan after every sync), `actions` (settings and estimate changes
-shared by the forms and the API), `chart` (SVG), `summary` (JSON and words),
-`me` + `views` (the /me section, the settings forms).
+sessions), `service` (`Planner`: replan, workload, what-if; compute, store,
+re-render if changed), `hooks` (replan after every sync), `actions` (settings
+and estimate changes shared by the forms and the API), `chart` (SVG),
+`summary` (JSON and words), `me` (planning's blocks of the /me pages) and
+`views` (the forms and the free-time question).
 
-`setup(app)` puts a `Planner` on ``app[planner_key]`` (planning.appkeys) and
-registers the /me section and form routes. `hooks.with_planning` wraps sync
-sources so that every successful sync replans; app.py applies it to the sync
-service's table of sources.
+`setup(app)` puts a `Planner` on ``app[planner_key]`` (planning.appkeys),
+registers the forms and planning's /me blocks. `hooks.with_planning` wraps
+sync sources so that every successful sync replans; app.py applies it to the
+sync service's table of sources.
 
 Planning stands above feeds: it stores `planned_sessions`, which the feed
 reads on its own (feeds/sessions.py), and re-renders through `feeds.publish`.
@@ -20,12 +21,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+import aiohttp_jinja2
 from aiohttp import web
 
-from ..auth.me import add_me_section
+from ..hours import fmt_hours
 from ..typedefs import config_key, db_key
 from .appkeys import planner_key
-from .me import workload_section
+from .me import add_planning_blocks
 from .service import Planner
 from .views import routes
 
@@ -38,7 +40,8 @@ async def _planning_context(app: web.Application) -> AsyncIterator[None]:
 
 
 def setup(app: web.Application) -> None:
-    """Register the planner's lifecycle, the /me section and its forms."""
+    """Register the planner's lifecycle, the forms and planning's /me blocks."""
     app.cleanup_ctx.append(_planning_context)
     app.router.add_routes(routes)
-    add_me_section(app, workload_section)
+    add_planning_blocks(app)
+    aiohttp_jinja2.get_env(app).filters["hours"] = fmt_hours

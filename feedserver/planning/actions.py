@@ -9,12 +9,11 @@ from typing import Any
 from ..feeds.preferences import update_settings
 from ..settings import SettingsError, StudentSettings
 from .hooks import PLANNING_FIELDS
+from .records import MAX_ESTIMATE_HOURS, MIN_ESTIMATE_HOURS
 from .service import Planner, ReplanResult
 from .store import set_estimate
 
-__all__ = ["MAX_ESTIMATE_HOURS", "change_estimate", "change_settings", "parse_hours"]
-
-MAX_ESTIMATE_HOURS = 200.0
+__all__ = ["change_estimate", "change_settings", "parse_hours"]
 
 
 async def change_settings(planner: Planner, student_id: int, patch: Mapping[str, Any]) -> StudentSettings:
@@ -26,17 +25,21 @@ async def change_settings(planner: Planner, student_id: int, patch: Mapping[str,
 
 
 def parse_hours(value: Any) -> float | None:
-    """A student's estimate: a number of hours in (0, 200], or None to go back to the model's."""
+    """A student's estimate: a number of hours from 0.25 to 200, or None to go back to the model's.
+
+    A number of hours below a quarter of an hour (1e-300, 5e-324) is refused like one above 200:
+    it says nothing about the work and only makes the plan's arithmetic underflow.
+    """
     if value is None or value == "":
         return None
     if isinstance(value, bool):
         raise SettingsError("hours", "must be a number of hours")
     try:
         hours = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: an integer of 400 digits
         raise SettingsError("hours", "must be a number of hours") from None
-    if not math.isfinite(hours) or not 0 < hours <= MAX_ESTIMATE_HOURS:
-        raise SettingsError("hours", f"must be more than 0 and at most {MAX_ESTIMATE_HOURS:g} hours")
+    if not math.isfinite(hours) or not MIN_ESTIMATE_HOURS <= hours <= MAX_ESTIMATE_HOURS:
+        raise SettingsError("hours", f"must be from {MIN_ESTIMATE_HOURS:g} to {MAX_ESTIMATE_HOURS:g} hours")
     return hours
 
 

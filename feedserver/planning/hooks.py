@@ -7,17 +7,12 @@ each one keeps sync free of any knowledge of planning.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
-
-from muffin_analytics.errors import AnalyticsError
 
 from ..sync.job import SourceSync, StudentRef, SyncDeps, SyncOutcome
 from .service import Planner
 
 __all__ = ["PLANNING_FIELDS", "with_planning"]
-
-_LOGGER = logging.getLogger(__name__)
 
 #: Settings whose change needs a new plan (hidden courses leave the plan with the feed).
 PLANNING_FIELDS = frozenset({"suggestions", "free_hours", "days_off", "session_hours", "session_start_hour",
@@ -33,11 +28,8 @@ def _then_plan(sync: SourceSync, planner: Planner) -> SourceSync:
     async def synced_then_planned(deps: SyncDeps, student: StudentRef, worker: str | None) -> SyncOutcome:
         outcome = await sync(deps, student, worker)
         if outcome.outcome == "ok":
-            try:
-                await planner.replan(student.id)
-            except AnalyticsError as exc:
-                # The sync itself succeeded; a plan the data cannot support is reported, not fatal.
-                _LOGGER.warning("planning for student %s failed: %s", student.id, type(exc).__name__)
+            # A plan the data cannot support is logged by the planner and leaves the sessions as they were.
+            await planner.replan(student.id)
         return outcome
 
     return synced_then_planned

@@ -9,10 +9,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-__all__ = ["MODEL_NOTE", "DayLoad", "Estimate", "PlanItem", "PlannedWork", "Workload"]
+__all__ = ["ASK_FREE_TIME", "MAX_ESTIMATE_HOURS", "MIN_ESTIMATE_HOURS", "MODEL_NOTE", "Advice", "DayLoad", "Estimate", "PlanItem",
+           "PlannedWork", "Timing", "WhatIfResult", "Workload"]
 
 MODEL_NOTE = ("Estimates are based on assignment type and points (reading and writing rates from the "
               "Rice/Wake Forest workload estimator); adjust any estimate and the plan learns your pace.")
+
+ASK_FREE_TIME = "Tell us how much free time you have, and the plan can say whether your work fits in it."
+"""Said instead of any verdict until the student has given their free hours."""
+
+MIN_ESTIMATE_HOURS = 0.25
+"""A student's own estimate: at least a quarter of an hour (the form's step)..."""
+MAX_ESTIMATE_HOURS = 200.0
+"""...and at most 200 hours. Stored values outside these bounds (from before they existed) are ignored."""
+
 
 @dataclass(frozen=True)
 class PlanItem:
@@ -29,6 +39,8 @@ class PlanItem:
     override: float | None = None
     """The student's own estimate in hours, if they gave one."""
     description: str = ""
+    submitted_at: datetime | None = None
+    """When Canvas says the student handed it in (their timing profile learns from it)."""
 
 
 @dataclass(frozen=True)
@@ -62,7 +74,36 @@ class DayLoad:
     planned: float
     """Hours of the balanced plan."""
     last_minute: float
-    """Hours if the work were left to the last minute (the usual pattern)."""
+    """Hours if the work were left to the last minute (the student's own timing)."""
+
+
+@dataclass(frozen=True)
+class Advice:
+    """One thing to start, and why, in one sentence."""
+
+    canvas_assignment_id: str
+    course_code: str
+    title: str
+    start: date
+    """First day of its work in the plan (never before today)."""
+    work_day: date
+    """The day it protects: its last day of work (the due day, or the day before a deadline before 05:00)."""
+    per_day: float
+    hours: float
+    why: str
+    sentence: str
+
+
+@dataclass(frozen=True)
+class Timing:
+    """How long before a deadline the student finishes, as the plan assumes it."""
+
+    sentence: str
+    """E.g. "You usually finish about 1.2 days before the deadline (0.9–1.6 days), from your last 23 submissions."""
+    submissions: int
+    lead_days: float
+    lead_low: float | None
+    lead_high: float | None
 
 
 @dataclass(frozen=True)
@@ -87,7 +128,33 @@ class Workload:
     """Deadlines worth asking to move when the work cannot fit (empty when it fits)."""
     model_note: str = MODEL_NOTE
     left_out: tuple[str, ...] = field(default=())
+    free_time_answered: bool = True
+    """False: free hours are the defaults, not the student's, so no "does not fit" verdict is given."""
+    advice: tuple[Advice, ...] = ()
+    """"Start by" advice in the order to start (earliest first); the overview shows the first three."""
+    next_crunch: str | None = None
+    """The first crunch from today on, in words, or None."""
+    timing: Timing | None = None
 
     @property
     def planned_hours(self) -> float:
         return sum(s.hours for s in self.sessions)
+
+
+@dataclass(frozen=True)
+class WhatIfResult:
+    """What moving one deadline would change in the student's own plan."""
+
+    canvas_assignment_id: str
+    title: str
+    course_code: str
+    due_before: datetime | None
+    due_after: datetime
+    peak_before: float
+    peak_after: float
+    window_before: tuple[date, date] | None
+    window_after: tuple[date, date] | None
+    crunch_weeks_before: tuple[date, ...]
+    crunch_weeks_after: tuple[date, ...]
+    affected: bool
+    explanation: str

@@ -56,7 +56,7 @@ async def load_inputs(session: AsyncSession, student_id: int) -> PlanInputs | No
             canvas_assignment_id=a.canvas_assignment_id, course_code=code or "", title=a.title, kind=a.kind,
             unlock_at=a.unlock_at, due_at=a.due_at, points=a.points_possible,
             submitted=a.submission_state in SUBMITTED_STATES, override=a.est_hours_override,
-            description=a.description or "",
+            description=a.description or "", submitted_at=a.submitted_at,
         )
         # Hidden courses are out of the feed, so they are out of the plan too.
         for a, code, course_id in rows if course_id not in hidden

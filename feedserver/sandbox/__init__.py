@@ -23,8 +23,8 @@ each module's docstring):
   header with current/next/prev/first/last, no `access_token` in links.
 - Rate limiting (`throttle.py`): per-token leaky bucket with Canvas's code
   defaults; `x-request-cost` and `x-rate-limit-remaining` on every API
-  response; throttled = 403 "403 Forbidden (Rate Limit Exceeded)" or 429
-  (`state.throttle_status`).  All header names are sent lowercase.
+  response but a throttled one (403 "403 Forbidden (Rate Limit Exceeded)"
+  or 429, `state.throttle_status`: no `x-request-cost`, as Canvas).  All header names are sent lowercase.
 - Calendar feed (`ics_feed.py`): `/feeds/calendars/user_<uuid>.ics` shaped
   like Canvas's `public_feed`, with ETag/304.
 - LTI 1.3 platform (`lti.py` on `lti_platform.py`, which the LTI tests use

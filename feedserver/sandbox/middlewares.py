@@ -125,9 +125,11 @@ async def throttle(request: web.Request, handler: Handler) -> web.StreamResponse
     bucket = state.throttle
     if state.faults.rate_limit_storm or not bucket.reserve(token):
         status = state.throttle_status
+        # Canvas sends no X-Request-Cost on a throttled answer ("unless throttled",
+        # app/middleware/request_throttle.rb), only what remains of the bucket.
         return web.Response(
             status=status, text=THROTTLED_BODIES[status], content_type="text/plain",
-            headers={"x-request-cost": "0.0", "x-rate-limit-remaining": "0.0"},
+            headers={"x-rate-limit-remaining": "0.0"},
         )
     try:
         response = await handler(request)

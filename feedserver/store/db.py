@@ -25,9 +25,11 @@ from sqlalchemy.ext.asyncio import (
 )
 
 __all__ = ["async_url", "create_engine", "hold_connection", "migrate", "make_sessionmaker", "release_held",
-           "MIGRATIONS_DIR"]
+           "MIGRATION_LOCK", "MIGRATIONS_DIR"]
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+#: PostgreSQL advisory lock key that serialises migrations across processes.
+MIGRATION_LOCK = 7262010
 #: Waits between tries to switch a new SQLite file to WAL while another process does (~1 s in all).
 WAL_SWITCH_PAUSES = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5)
 
@@ -111,7 +113,7 @@ async def migrate(engine: AsyncEngine, revision: str = "head") -> None:
     async with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             # Serialise concurrent starts: only one process runs DDL at a time.
-            await connection.exec_driver_sql("SELECT pg_advisory_xact_lock(7262010)")
+            await connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
         await connection.run_sync(_upgrade)
 
 

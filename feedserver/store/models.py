@@ -136,6 +136,11 @@ class Student(Base):
     # Set when two rows of this student were folded into this one and its feed URLs
     # were replaced; /me says so once and clears it.
     feed_link_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Retention: when a calendar app last polled a feed or the student last signed in (written at most
+    # daily, from memory: feedserver/activity.py; None: not since signing up, see created_at), and,
+    # once /me warns them, when they go.
+    last_active_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    deletion_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class CanvasToken(Base):

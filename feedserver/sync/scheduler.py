@@ -30,6 +30,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, update
 
+from ..metrics.instruments import SYNC_RUNS, SYNC_SECONDS
 from ..secure import random_token
 from ..store.models import Institution as InstitutionRow
 from ..store.models import Student
@@ -202,6 +203,7 @@ class SyncService:
         semaphore = self._semaphores.setdefault(ref.institution_slug, asyncio.Semaphore(self.concurrency_per_school))
         started = self.deps.clock()
         async with semaphore:
+            began = self._monotonic()
             try:
                 async with asyncio.timeout(self.sync_timeout.total_seconds()):
                     outcome = await self.sources[ref.source](self.deps, ref, self.worker_id)
@@ -213,6 +215,8 @@ class SyncService:
                 _LOGGER.error("sync of student %s crashed: %s", ref.id, type(exc).__name__)
                 outcome = await record_failure(self.deps, ref.id, started, 0,
                                                f"internal error ({type(exc).__name__})", self.worker_id)
+        SYNC_SECONDS.labels(ref.source).observe(self._monotonic() - began)
+        SYNC_RUNS.labels(ref.source, outcome.outcome).inc()
         await self._release(ref.id)
         return outcome
 

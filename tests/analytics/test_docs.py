@@ -5,6 +5,7 @@ from __future__ import annotations
 import doctest
 import importlib
 import inspect
+import re
 import subprocess
 import sys
 
@@ -31,6 +32,24 @@ def test_public_api_is_declared_and_documented(name):
         obj = getattr(module, attr)
         if inspect.isfunction(obj) or inspect.isclass(obj):
             assert obj.__doc__, f"{name}.{attr} has no docstring"
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_every_public_function_and_class_has_an_example(name):
+    # docs/analytics.md promises it; test_doctests runs them.
+    module = importlib.import_module(f"muffin_analytics.{name}")
+    lacking = [attr for attr in module.__all__
+               if (inspect.isfunction(getattr(module, attr)) or inspect.isclass(getattr(module, attr)))
+               and not re.search(r"\n\s*Examples\n\s*-{8}\n(?:.*\n)*?\s*>>> ", getattr(module, attr).__doc__ or "")]
+    assert not lacking, f"muffin_analytics.{name}: no numpydoc Examples section with >>> in {lacking}"
+
+
+def test_dir_lists_the_submodules_for_tab_completion():
+    import muffin_analytics
+
+    names = dir(muffin_analytics)
+    assert {"plan", "density", "suggest", "effort", "schema", "plot", "AnalyticsError"} <= set(names)
+    assert {name for name in MODULES} <= set(names)
 
 
 @pytest.mark.parametrize(

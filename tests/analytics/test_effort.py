@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import math
 import shutil
 from importlib import resources
@@ -183,7 +185,7 @@ def test_unknown_kind_is_an_error():
 # -- calibration ---------------------------------------------------------------------
 
 
-def test_calibrate_median_ratio_per_kind():
+def test_calibrate_per_kind_is_the_geometric_mean_ratio_shrunk_toward_one():
     df = frame(
         [
             {"assignment_id": 1, "title": "Quiz 1", "kind": "quiz"},
@@ -194,27 +196,58 @@ def test_calibrate_median_ratio_per_kind():
         student="s",
         due_at="2026-10-09T23:59:00Z",
     )
-    # Quiz estimate 1.5 h: ratios 1, 2, 10 -> median 2.  Exam 5 h observed 2.5 -> 0.5.
-    model = calibrate(df, {1: 1.5, 2: 3.0, 3: 15.0, 4: 2.5})
-    assert model.multiplier("quiz") == pytest.approx(2.0)
-    assert model.multiplier("exam") == pytest.approx(0.5)
-    assert model.multiplier("essay") == 1.0
+    # Quiz estimate 1.5 h: ratios 1, 2, 10.  Exam 5 h observed 2.5 -> 0.5.
+    observed = {1: 1.5, 2: 3.0, 3: 15.0, 4: 2.5}
+    plain = calibrate(df, observed, prior_strength=0)
+    assert plain.multiplier("quiz") == pytest.approx(20 ** (1 / 3))
+    assert plain.multiplier("exam") == pytest.approx(0.5)
+    shrunk = calibrate(df, observed)  # three pseudo-observations at x1
+    assert shrunk.multiplier("quiz") == pytest.approx(20 ** (1 / 6))
+    assert shrunk.multiplier("exam") == pytest.approx(0.5 ** (1 / 4))
+    assert shrunk.multiplier("essay") == 1.0
+    out = estimate(df, shrunk)
+    assert out["est_hours"].tolist() == pytest.approx([*[1.5 * 20 ** (1 / 6)] * 3, 5 * 0.5 ** (1 / 4)])
+    assert "from 3 of your corrected estimates" in out["est_basis"].iloc[0]
+
+
+def test_calibration_moves_toward_the_students_pace_as_corrections_accumulate():
+    quizzes = frame([{"assignment_id": i, "title": f"Quiz {i}", "kind": "quiz"} for i in range(40)],
+                    student="s", course="CHEM 110", due_at="2026-10-09T23:59:00Z")
+    # This student always needs twice the model's 1.5 h.
+    fits = [calibrate(quizzes, {i: 3.0 for i in range(n)}) for n in (1, 3, 10, 40)]
+    values = [m.multiplier("quiz") for m in fits]
+    assert 1 < values[0] < values[1] < values[2] < values[3] < 2
+    assert values[0] < 1.2 and values[3] > 1.85
+    widths = [float(re.search(r"([\d.]+)–([\d.]+)×", m.notes[("", "quiz")]).group(2))
+              - float(re.search(r"([\d.]+)–([\d.]+)×", m.notes[("", "quiz")]).group(1)) for m in fits]
+    assert widths == sorted(widths, reverse=True) and widths[-1] < widths[0] / 2  # surer with more data
+
+
+def test_calibration_per_course_and_kind():
+    rows = [{"assignment_id": i, "title": f"Essay {i}", "kind": "essay", "course": c}
+            for i, c in enumerate(["HIST 101"] * 6 + ["ENGL 200"] * 6 + ["PHIL 101"])]
+    df = frame(rows, student="s", due_at="2026-10-09T23:59:00Z")
+    base = estimate(df)["est_hours"].to_numpy()
+    observed = {i: base[i] * (2.0 if i < 6 else 0.5) for i in range(12)}  # slow in history, fast in English
+    model = calibrate(df, observed)
+    hist, engl, phil = (model.multiplier("essay", c) for c in ("HIST 101", "ENGL 200", "PHIL 101"))
+    assert 1.3 < hist < 2.0 and 0.5 < engl < 0.8 and phil == model.multiplier("essay") == pytest.approx(1.0)
     out = estimate(df, model)
-    assert out["est_hours"].tolist() == pytest.approx([3.0, 3.0, 3.0, 2.5])
-    assert "calibrated" in out["est_basis"].iloc[0]
+    assert "in HIST 101" in out["est_basis"].iloc[0] and "in ENGL 200" in out["est_basis"].iloc[6]
 
 
 def test_calibrate_twice_is_absolute_not_compounded():
     df = one("Quiz 1", "quiz")
     m1 = calibrate(df, {1: 3.0})
     m2 = calibrate(df, {1: 3.0}, m1)
-    assert m2.multiplier("quiz") == pytest.approx(2.0)
+    assert m2.multiplier("quiz") == pytest.approx(m1.multiplier("quiz"))
+    assert calibrate(df, {1: 3.0}, prior_strength=0).multiplier("quiz") == pytest.approx(2.0)
 
 
 def test_calibrate_accepts_column_and_series():
     df = one("Quiz 1", "quiz").assign(logged=[0.75])
-    assert calibrate(df, "logged").multiplier("quiz") == pytest.approx(0.5)
-    assert calibrate(df, pd.Series([0.75], index=df.index)).multiplier("quiz") == pytest.approx(0.5)
+    assert calibrate(df, "logged", prior_strength=0).multiplier("quiz") == pytest.approx(0.5)
+    assert calibrate(df, pd.Series([0.75], index=df.index), prior_strength=0).multiplier("quiz") == pytest.approx(0.5)
 
 
 def test_calibrate_without_observations_is_an_error():

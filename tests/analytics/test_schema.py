@@ -32,7 +32,7 @@ def test_empty_has_declared_dtypes():
 
 
 def test_conform_adds_defaults_and_declares_dtypes():
-    df = conform(pd.DataFrame({"student": ["s"], "assignment_id": ["12"], "due_at": ["2026-10-09T23:59:00-05:00"]}))
+    df = conform(pd.DataFrame({"student": ["s"], "assignment_id": [12], "due_at": ["2026-10-09T23:59:00-05:00"]}))
     assert {c: str(df[c].dtype) for c in COLUMNS} == COLUMNS
     assert df.loc[0, "due_at"] == pd.Timestamp("2026-10-10T04:59:00Z")
     assert df.loc[0, "kind"] == "other"

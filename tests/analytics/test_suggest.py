@@ -63,7 +63,7 @@ def test_sessions_for_a_calendar():
     assert sessions["summary"].iloc[0].startswith("Work on Essay 2 (HIST 101):")
 
 
-def test_unschedulable_and_undated_are_told():
+def test_unschedulable_is_told_and_undated_is_not():
     df = frame(
         [
             {"assignment_id": 1, "title": "Lab 3", "course": "CHEM 110", "due_at": "2026-10-10T20:00:00Z", "est_hours": 2.0},
@@ -74,7 +74,7 @@ def test_unschedulable_and_undated_are_told():
     plan = balanced(df, capacity={dt.date(2026, 10, 10): 0.0}, start="2026-10-10")
     text = " ".join(suggestions(df, plan).sentences)
     assert "'Lab 3' (CHEM 110) cannot be planned: no free hours between Oct 10 and Oct 10" in text
-    assert "'Reading' (HIST 101) has no due date" in text
+    assert "Reading" not in text  # undated: in plan.dropped, never a suggestion
 
 
 def test_infeasible_plan_says_so():

@@ -178,6 +178,11 @@ async def raw_request(client: TestClient, method: str, target: str,
     data = await reader.read()
     writer.close()
     await writer.wait_closed()
+    return parse_raw_response(data)
+
+
+def parse_raw_response(data: bytes) -> RawResponse:
+    """An HTTP/1.1 answer read whole from a socket (a chunked body is joined)."""
     head, _, body = data.partition(b"\r\n\r\n")
     status_line, *header_lines = head.decode("latin-1").split("\r\n")
     parsed: CIMultiDict[str] = CIMultiDict()

@@ -268,3 +268,28 @@ async def test_canvas_cookies_never_travel_with_a_later_request(
     assert (await other.get("/api/canvas/api/v1/users/self")).status == 200
     sent = [r.headers.get("Cookie") for r in north_tap.api_requests()]
     assert len(sent) == 2 and sent == [None, None], sent
+
+
+async def test_no_spelling_of_a_dropped_parameter_reaches_canvas(make_muffin: MakeMuffin, sandbox: Any,
+                                                                 north_tap: CanvasTap) -> None:
+    api = await make_muffin(canvas_urls={"north": north_tap.url})
+    await signed_in(api, "north", NORTH_STUDENT)
+    path = f"/api/canvas/api/v1/courses/{NORTH_COURSE}/assignments"
+    # Rails reads x[] and x[key] as x; Canvas is case-sensitive, we are stricter.
+    spellings = ("as_user_id[]", "access_token[]", "AS_USER_ID", "Access_Token", "as_user_id[x]",
+                 "access_token[][]")
+    north_tap.requests.clear()
+    answer = await api.get(path, params=[("per_page", "2"), *((name, "1002") for name in spellings)])
+    assert answer.status == 200, await answer.text()
+    (sent,) = north_tap.api_requests()
+    assert parse_qs(urlsplit(sent.path_qs).query) == {"per_page": ["2"]}
+
+    encoded = await raw_request(api, "GET", f"{path}?per_page=2&%61s_user_id%5B%5D=1002&%41S_USER_ID=1002")
+    assert encoded.status == 200
+    assert parse_qs(urlsplit(north_tap.api_requests()[-1].path_qs).query) == {"per_page": ["2"]}
+
+    # Names of any other shape are refused before Canvas sees them (a NUL, by the request pipeline).
+    for raw in ("as_user_id%00=1", "[as_user_id]=1", "as_user_id]=1", "as_user_id.x=1", "as%20user%20id=1"):
+        refused = await raw_request(api, "GET", f"{path}?per_page=2&{raw}")
+        assert refused.status == 400 and refused.json()["code"] in ("invalid-field", "http-400"), raw
+    assert len(north_tap.api_requests()) == 2

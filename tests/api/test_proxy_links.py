@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from feedserver.api.proxy_links import rewrite_link_header, rewrite_location
+from feedserver.api.proxy_links import (
+    DROPPED_QUERY_PARAMS,
+    canvas_param,
+    filtered_query,
+    rewrite_link_header,
+    rewrite_location,
+)
 from feedserver.api.proxy_paths import ProxyAllowlist
 from feedserver.config import DEFAULT_PROXY_PATHS
 
@@ -84,3 +91,14 @@ def test_every_surviving_link_is_a_proxy_link_for_canvas(links: list) -> None:
         assert urlsplit(url).path == f"/api/canvas{path}"
         keys = {k for k, _ in parse_qsl(urlsplit(url).query)}
         assert not keys & {"access_token", "as_user_id"}
+
+
+@pytest.mark.parametrize(("name", "read_as"), [
+    ("per_page", "per_page"), ("include[]", "include"), ("context_codes[]", "context_codes"),
+    ("as_user_id[]", "as_user_id"), ("access_token[x]", "access_token"), ("AS_USER_ID", "as_user_id"),
+    ("as_user_id\x00", None), ("[as_user_id]", None), ("as_user_id]", None), ("as_user_id.x", None),
+    ("as user id", None), ("", None), ("x[a][b][c][d]", None), ("ä", None),
+])
+def test_query_names_as_canvas_reads_them(name: str, read_as: str | None) -> None:
+    assert canvas_param(name) == read_as
+    assert filtered_query([(name, "1")]) == ([] if read_as in (None, *DROPPED_QUERY_PARAMS) else [(name, "1")])

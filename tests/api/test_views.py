@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from feedserver.feeds.tokens import resolve_feed_token
-from feedserver.settings import StudentSettings
+from feedserver.settings import MAX_HIDDEN_COURSES, StudentSettings
 from feedserver.store.models import RenderedFeed, Student
 from feedserver.store.students import set_status
 from feedserver.sync.appkeys import sync_service_key
@@ -220,3 +220,59 @@ async def test_cross_site_posts_are_refused(api: Any, path: str) -> None:
     await problem(await api.post(path, headers={"Origin": "https://evil.example"}), 403, "csrf-failed")
     await problem(await api.post(path, headers={"Origin": "null"}), 403, "csrf-failed")
     assert await (await api.get("/api/me/feed")).json() == before
+
+
+async def test_bodies_no_parser_should_take_are_400_problems(api: Any) -> None:
+    await signed_in(api, "north", NORTH_STUDENT)
+    json_headers = {**ORIGIN, "Content-Type": "application/json"}
+    deep = b"[" * 100_000 + b"]" * 100_000
+    deep_but_small = b"[" * 30_000 + b"]" * 30_000  # under the size limit: the depth limit refuses it
+    digits = b"9" * 400
+    for method, path in (("PATCH", "/api/me/settings"), ("PUT", "/api/me/assignments/1/estimate")):
+        for body in (deep, deep_but_small, b'{"a":' * 100_000 + b"1" + b"}" * 100_000, b'{"hours": ' + digits + b"}",
+                     b'{"hours": 1e' + digits + b"}", b'{"hours": "\\u0000"}', b'{"hours": "\\ud800"}',
+                     b'{"hours": "\xff"}', b'{"hours": ' + b" " * 70_000 + b"1}"):
+            response = await api.request(method, path, data=body, headers=json_headers)
+            assert await problem(response, 400, "invalid-body"), (path, body[:20])
+
+
+async def test_date_filters_outside_every_time_zone_are_400_problems(api: Any) -> None:
+    student_id = await signed_in(api, "north", NORTH_STUDENT)
+    async with api.app[db_key].begin() as session:
+        (await session.get(Student, student_id)).time_zone = "Asia/Tokyo"  # east of UTC
+    for params, field in (({"to": "9999-12-31"}, "to"), ({"from": "0001-01-01"}, "from"),
+                          ({"from": "0001-01-01", "to": "9999-12-31"}, "from")):
+        body = await problem(await api.get("/api/me/assignments", params=params), 400, "invalid-field")
+        assert body["field"] == field and "0001-01-02 to 9999-12-30" in body["detail"], params
+    widest = await api.get("/api/me/assignments", params={"from": "0001-01-02", "to": "9999-12-30"})
+    assert widest.status == 200, await widest.text()
+
+
+async def test_settings_lists_have_length_limits(api: Any) -> None:
+    await signed_in(api, "north", NORTH_STUDENT)
+    courses = [str(10_000 + n) for n in range(MAX_HIDDEN_COURSES + 1)]
+    body = await problem(await api.patch("/api/me/settings", json={"hidden_courses": courses}, headers=ORIGIN),
+                         400, "invalid-field")
+    assert body["field"] == "hidden_courses" and str(MAX_HIDDEN_COURSES) in body["detail"]
+    for wrong in (["1 OR 1=1"], [True], [None], ["1" * 21], [-1], [1.5]):
+        await problem(await api.patch("/api/me/settings", json={"hidden_courses": wrong}, headers=ORIGIN),
+                      400, "invalid-field")
+    accepted = await api.patch("/api/me/settings", json={"hidden_courses": [*courses[:-3], 12, 13.0]},
+                               headers=ORIGIN)
+    assert accepted.status == 200
+    assert (await accepted.json())["hidden_courses"][-2:] == ["12", "13"]
+    # JSON Schema reads 3.0 as an integer; so do the settings.
+    whole = await api.patch("/api/me/settings", json={"session_start_hour": 9.0, "reminder_minutes": [15.0]},
+                            headers=ORIGIN)
+    assert (await whole.json())["session_start_hour"] == 9 and (await whole.json())["reminder_minutes"] == [15]
+
+
+async def test_free_hours_are_kept_to_the_minute(api: Any) -> None:
+    # 1e-300 free hours once made the workload overflow a division (hours / capacity): it is a day off.
+    student_id = await signed_in(api, "north", NORTH_STUDENT)
+    await sync_now(api, student_id)
+    tiny = [1e-300, 5e-324, 2.504, 3, 3, 4, 4]
+    changed = await api.patch("/api/me/settings", json={"free_hours": tiny}, headers=ORIGIN)
+    assert (await changed.json())["free_hours"] == [0.0, 0.0, 2.5, 3.0, 3.0, 4.0, 4.0]
+    workload = await api.get("/api/me/workload")
+    assert workload.status == 200, await workload.text()

@@ -54,7 +54,7 @@ async def _serve(app: web.Application, **runner_args: Any) -> tuple[web.AppRunne
     return runner, f"http://127.0.0.1:{sock.getsockname()[1]}"
 
 
-async def _start(database_url: str) -> LiveStack:
+async def _start(database_url: str, server: dict[str, Any], environ: dict[str, str]) -> LiveStack:
     world = SandboxWorld.seeded(seed=7, term_start=TERM_START)
     runners, canvas, tables, env = [], {}, [], {}
     for slug, school in world.schools.items():
@@ -67,7 +67,8 @@ async def _start(database_url: str) -> LiveStack:
     # Bind first: public_url (and so redirect_uri and feed URLs) must name the real port.
     sock = _free_socket()
     url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    config = make_config({"public_url": url, "database": database_url, "background_sync": False}, tables, env)
+    config = make_config({"public_url": url, "database": database_url, "background_sync": False, **server}, tables,
+                         {**env, **environ})
     app = create_app(config)
     runner = web.AppRunner(app, access_log_class=RouteAccessLogger)
     await runner.setup()
@@ -77,11 +78,12 @@ async def _start(database_url: str) -> LiveStack:
 
 
 @contextmanager
-def live_stack(database_url: str) -> Iterator[LiveStack]:
+def live_stack(database_url: str, environ: dict[str, str] | None = None, **server: Any) -> Iterator[LiveStack]:
+    """The running stack; `server` overrides ``[server]`` settings, `environ` adds environment variables."""
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, name="live-stack", daemon=True)
     thread.start()
-    stack = asyncio.run_coroutine_threadsafe(_start(database_url), loop).result(60)
+    stack = asyncio.run_coroutine_threadsafe(_start(database_url, server, environ or {}), loop).result(60)
     try:
         yield stack
     finally:

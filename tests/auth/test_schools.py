@@ -8,7 +8,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from feedserver.auth.schools import normalize_host, search_schools, valid_email
+from feedserver.auth.appkeys import school_request_limits_key
+from feedserver.auth.schools import RequestLimits, normalize_host, search_schools, valid_email
+from feedserver.ratelimit import TokenBucketLimiter
 from feedserver.store.models import SchoolRequest
 from feedserver.typedefs import db_key
 from tests.auth.helpers import csrf_of
@@ -79,29 +81,74 @@ async def requests_for(muffin: Any, host: str) -> list[SchoolRequest]:
         return list((await session.scalars(select(SchoolRequest).where(SchoolRequest.canvas_host == host))).all())
 
 
-async def test_not_yet_records_each_browser_once_and_takes_an_optional_email(muffin: Any, sandbox: Any) -> None:
-    page = await muffin.get("/schools/not-yet", params={"host": "Canvas.Elsewhere.edu"})
-    assert page.status == 200 and "not at canvas.elsewhere.edu yet" in await page.text()
-    await muffin.get("/schools/not-yet", params={"host": "canvas.elsewhere.edu"})
-    assert len(await requests_for(muffin, "canvas.elsewhere.edu")) == 1
+async def test_reading_the_not_yet_page_counts_nothing(muffin: Any, sandbox: Any) -> None:
+    # An <img src="…/schools/not-yet?host=…"> on any site sends cookieless GETs like these.
+    for _ in range(25):
+        muffin.session.cookie_jar.clear()
+        page = await muffin.get("/schools/not-yet", params={"host": "canvas.elsewhere.edu"})
+        assert page.status == 200 and "not at canvas.elsewhere.edu yet" in await page.text()
+    assert await requests_for(muffin, "canvas.elsewhere.edu") == []
 
-    no_token = await muffin.post("/schools/not-yet", data={"host": "canvas.elsewhere.edu", "email": "a@b.edu"})
+
+async def test_not_yet_counts_each_browser_once_and_takes_an_optional_email(muffin: Any, sandbox: Any,
+                                                                           aiohttp_client: Any) -> None:
+    page = await (await muffin.get("/schools/not-yet", params={"host": "Canvas.Elsewhere.edu"})).text()
+    assert 'action="/schools/not-yet"' in page and 'value="canvas.elsewhere.edu"' in page
+
+    no_token = await muffin.post("/schools/not-yet", data={"host": "canvas.elsewhere.edu"})
     assert no_token.status == 403
     token = await csrf_of(muffin, "/schools/not-yet?host=canvas.elsewhere.edu")
     bad = await muffin.post("/schools/not-yet", data={"csrf_token": token, "host": "canvas.elsewhere.edu",
                                                       "email": "nope"})
     assert bad.status == 400 and 'aria-invalid="true"' in await bad.text()
+    assert await requests_for(muffin, "canvas.elsewhere.edu") == []
+
+    asked = await muffin.post("/schools/not-yet", data={"csrf_token": token, "host": "Canvas.Elsewhere.edu"})
+    assert asked.status == 200 and "We counted your request" in await asked.text()
+    # Asking again (a reload, a second click) adds the e-mail address to the same request.
     thanks = await muffin.post("/schools/not-yet", data={"csrf_token": token, "host": "canvas.elsewhere.edu",
                                                          "email": "ana@elsewhere.edu"})
-    assert thanks.status == 200 and "Thank you" in await thanks.text()
-    rows = await requests_for(muffin, "canvas.elsewhere.edu")
-    assert [r.email for r in rows] == ["ana@elsewhere.edu"]
+    assert thanks.status == 200 and "we will write to you" in await thanks.text()
+    assert [r.email for r in await requests_for(muffin, "canvas.elsewhere.edu")] == ["ana@elsewhere.edu"]
+
+    other = await aiohttp_client(muffin.server)  # another browser: its own cookies
+    other_token = await csrf_of(other, "/schools/not-yet?host=canvas.elsewhere.edu")
+    assert (await other.post("/schools/not-yet", data={"csrf_token": other_token,
+                                                       "host": "canvas.elsewhere.edu"})).status == 200
+    assert len(await requests_for(muffin, "canvas.elsewhere.edu")) == 2
+
+
+@pytest.mark.parametrize("limit", ["per_client", "overall"])
+async def test_not_yet_counts_are_rate_limited(muffin: Any, sandbox: Any, limit: str) -> None:
+    limits = muffin.app[school_request_limits_key]
+    getattr(limits, limit).capacity = 2
+    getattr(limits, limit).rate = 1 / 3600
+    statuses = []
+    for n in range(3):
+        muffin.session.cookie_jar.clear()  # a new "browser" each time, as a script would be
+        token = await csrf_of(muffin, "/schools/not-yet?host=canvas.elsewhere.edu")
+        answer = await muffin.post("/schools/not-yet", data={"csrf_token": token, "host": "canvas.elsewhere.edu"})
+        statuses.append(answer.status)
+    assert statuses == [200, 200, 429]
+    assert int(answer.headers["Retry-After"]) > 60 and "try again in a minute" in await answer.text()
+    assert len(await requests_for(muffin, "canvas.elsewhere.edu")) == 2
+
+
+def test_one_ipv6_household_is_one_client() -> None:
+    limits = RequestLimits(per_client=TokenBucketLimiter(capacity=1, rate=1 / 3600))
+    assert limits.retry_after("2001:db8:1:2::1") is None
+    assert limits.retry_after("2001:db8:1:2:ffff::9") is not None  # the same /64
+    assert limits.retry_after("2001:db8:1:3::1") is None
+    assert limits.retry_after("192.0.2.1") is None and limits.retry_after("192.0.2.2") is None
 
 
 async def test_not_yet_for_a_configured_school_goes_to_its_picker(muffin: Any, sandbox: Any) -> None:
     host = sandbox.schools["north"].url.split("://", 1)[1]
     response = await muffin.get("/schools/not-yet", params={"host": host}, allow_redirects=False)
     assert response.status == 302 and response.headers["Location"].startswith("/?q=127.0.0.1")
+    token = await csrf_of(muffin, "/schools/not-yet?host=canvas.elsewhere.edu")
+    posted = await muffin.post("/schools/not-yet", data={"csrf_token": token, "host": host}, allow_redirects=False)
+    assert posted.status == 303 and posted.headers["Location"].startswith("/?q=127.0.0.1")
     assert await requests_for(muffin, host) == []
 
 

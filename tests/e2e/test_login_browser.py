@@ -65,6 +65,7 @@ def test_sign_in_in_a_real_browser(stack: LiveStack, browser: Browser) -> None:
         token = feed_url.rsplit("/", 1)[1].removesuffix(".ics")
         assert stack.call(resolve_feed_token(stack.app[db_key], token)) is not None
 
+    page.get_by_role("navigation", name="Your pages").get_by_role("link", name="Settings").click()
     page.get_by_role("button", name="Disconnect and delete my data").click()
     page.wait_for_url(f"{stack.url}/disconnected")
     expect(page.get_by_role("heading", name="You are disconnected")).to_be_visible()

@@ -48,7 +48,9 @@ async def check_plan(student: Planned, today: date) -> dict[tuple[str, date], tu
     for (aid, day), (uid, start, end, summary) in events.items():
         a = assignments[aid]
         assert a.due_at is not None and a.submission_state not in ("submitted", "graded", "late")
-        first = max(today, a.unlock_at.astimezone(ZoneInfo(zone)).date()) if a.unlock_at else today
+        # An exam's or a quiz's unlock opens the sitting; studying for it may start before.
+        opens_work = a.unlock_at is not None and a.kind not in ("exam", "quiz")
+        first = max(today, a.unlock_at.astimezone(ZoneInfo(zone)).date()) if opens_work else today
         assert first <= day <= work_day(a.due_at, zone), (uid, a.unlock_at, a.due_at)
         assert summary.startswith(f"Work on: {a.title} — ") and summary.endswith(" h)")
         assert start.date() == day and end > start
@@ -65,7 +67,7 @@ async def test_suggestions_on_off_submit_and_estimate(student: Planned, sandbox:
     today = student.clock().astimezone(ZoneInfo(await student.time_zone())).date()
     assert session_events(parse_everywhere(await student.feed())) == {}  # off by default
 
-    await student.set_settings(suggestions=True)
+    await student.set_settings(suggestions=True, free_hours=[3, 3, 3, 3, 3, 4, 4])  # the free-time question
     events = await check_plan(student, today)
     sessions_only = parse_everywhere(await student.feed("sessions"))
     assert set(sessions_only) == {uid for uid, *_ in events.values()}

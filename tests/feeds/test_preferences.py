@@ -78,7 +78,7 @@ async def signed_in_and_synced(muffin: TestClient, service: SyncService) -> int:
 async def test_me_shows_feed_settings_and_undated_work(muffin: TestClient, sandbox: Any,
                                                        service: SyncService) -> None:
     await signed_in_and_synced(muffin, service)
-    page = await (await muffin.get("/me")).text()
+    page = await (await muffin.get("/me/settings")).text()
     assert 'action="/me/feed-settings"' in page
     for course_id in sorted(e.course_id for e in sandbox.world.enrollments_of(1001)):
         assert f'name="course" value="{course_id}"' in page
@@ -90,6 +90,8 @@ async def test_me_shows_feed_settings_and_undated_work(muffin: TestClient, sandb
     for name in undated:
         assert name.replace("&", "&amp;") in page
     assert "<script>" not in page.split('id="feed-settings-title"', 1)[1]  # CSP: no inline scripts
+    overview = await (await muffin.get("/me")).text()  # a notice says so, and links to the list
+    assert f"{len(undated)} assignment" in overview and 'href="/me/settings#undated-title"' in overview
 
 
 async def test_the_form_saves_settings_and_rerenders(muffin: TestClient, sandbox: Any,
@@ -107,7 +109,7 @@ async def test_the_form_saves_settings_and_rerenders(muffin: TestClient, sandbox
                                     reminder_minutes=(1440,))
     body = await stored_feed(muffin, student_id)
     assert b"DTSTART;VALUE=DATE:" in body and b"DTSTART;TZID=" not in body
-    page = await (await muffin.get("/me")).text()
+    page = await (await muffin.get("/me/settings")).text()
     assert not re.search(rf'value="{courses[0]}"\s+checked', page)
     assert re.search(r'value="hide"\s+checked', page) and re.search(r'value="1440"\s+checked', page)
 

@@ -127,6 +127,12 @@ def assert_refused(step: Step, check: str, status: int, caplog: pytest.LogCaptur
     assert refusal_logged(caplog, check), [r.getMessage() for r in caplog.records]
 
 
+def assert_framable_by_anyone(step: Step) -> None:
+    """An error page holds no user data: any site's frame may show it (CSP ``frame-ancestors *``)."""
+    assert "frame-ancestors *;" in step.headers["Content-Security-Policy"]
+    assert "X-Frame-Options" not in step.headers
+
+
 def assert_connect_page(step: Step) -> None:
     assert step.status == 200, step.text
     assert check_of(step.text) is None
@@ -199,7 +205,7 @@ async def test_a_tampered_launch_is_refused(tool: Tool, agent: UserAgent, platfo
     token = launch.form["id_token"]
     assert all(token not in r.getMessage() for r in caplog.records)
     # The refusal shows inside Canvas's frame, not as a blocked frame.
-    assert "frame-ancestors 'self' " + platform.url in launch.result.headers["Content-Security-Policy"]
+    assert_framable_by_anyone(launch.result)
 
 
 async def test_an_unknown_kid_is_refetched_once_then_refused(tool: Tool, agent: UserAgent, platform: TestPlatform,
@@ -305,6 +311,8 @@ async def test_a_login_from_an_unregistered_platform_is_refused(
     assert_refused(login, check, status, caplog)
     assert "Location" not in login.headers and agent.state_cookie() is None
     assert platform.authorize_requests == []
+    # A Canvas we do not know is not among the configured framing origins, yet its users must see why.
+    assert_framable_by_anyone(login)
 
 
 async def test_a_missing_client_id_is_refused_when_the_issuer_has_several(
@@ -461,3 +469,18 @@ async def test_logs_of_launches_hold_no_secret(tool: Tool, platform: TestPlatfor
         text = record.getMessage() + repr(record.args) + (record.exc_text or "")
         for secret in secrets:
             assert secret not in text, f"a secret appears in a record of {record.name} ({record.funcName})"
+
+
+@pytest.mark.parametrize("body", [
+    b"[" * 100_000 + b"]" * 100_000,
+    b'{"id_token": "a", "state": "b", "value": ' + b"9" * 400 + b"}",
+    b'{"id_token": "\\u0000", "state": "\\ud800", "value": "c"}',
+    b'{"id_token": "\xff", "state": "b", "value": "c"}',
+], ids=["nested 100,000 deep", "400 digits", "NUL and lone surrogate", "not UTF-8"])
+async def test_a_storage_confirmation_no_parser_should_take_is_a_400_page(
+        tool: Tool, agent: UserAgent, caplog: pytest.LogCaptureFixture, body: bytes) -> None:
+    caplog.set_level(logging.INFO, logger="feedserver.lti")
+    refused = await agent.post(f"{tool.url}/lti/launch/storage", data=body,
+                               headers={"Content-Type": "application/json", "X-Muffin-LTI": "storage"})
+    assert_refused(refused, "request", 400, caplog)
+    assert_framable_by_anyone(refused)

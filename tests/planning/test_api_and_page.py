@@ -49,6 +49,7 @@ async def test_estimate_errors(muffin: TestClient, clock: PinnedClock, sleeps: S
     assert missing.status == 404 and (await missing.json())["code"] == "assignment-not-found"
     aid = (await student.workload())["estimates"][0]["assignment_id"]
     for body, field in (({"hours": 0}, "hours"), ({"hours": "x"}, "hours"), ({"hours": True}, "hours"),
+                        ({"hours": 0.2}, "hours"), ({"hours": 200.5}, "hours"),
                         ({"hours": 1, "extra": 1}, "extra"), ({}, "hours")):
         bad = await put(f"/api/me/assignments/{aid}/estimate", json=body, headers=student.origin)
         assert bad.status == 400, body
@@ -66,24 +67,27 @@ async def test_estimate_errors(muffin: TestClient, clock: PinnedClock, sleeps: S
     assert estimates[aid]["overridden"] is False
 
 
-async def test_me_shows_the_chart_and_the_forms_change_the_plan(
+async def test_the_plan_page_shows_the_chart_and_the_forms_change_the_plan(
         muffin: TestClient, clock: PinnedClock, sleeps: Sleeps) -> None:
     student = await planned_student(muffin, clock, sleeps)
-    page = await (await muffin.get("/me")).text()
+    assert "<svg" not in await (await muffin.get("/me")).text()  # the overview stays short
+    page = await (await muffin.get("/me/plan")).text()
     svg = re.search(r"<svg .*?</svg>", page, flags=re.DOTALL)
-    assert svg, "no chart on /me"
+    assert svg, "no chart on /me/plan"
     tree = ElementTree.fromstring(svg.group(0))
     ns = "{http://www.w3.org/2000/svg}"
     assert tree.find(f"{ns}title") is not None and tree.find(f"{ns}desc") is not None
     assert tree.findall(f".//{ns}rect")
-    assert 'id="workload-table"' in page and "assignment type and points" in page
-    assert "sessions-feed" not in page
+    assert 'id="workload-table"' in page
+    assert "assignment type and points" in await (await muffin.get("/me/estimates")).text()
+    assert "sessions-feed" not in await (await muffin.get("/me/settings")).text()
     csrf = await csrf_of(muffin)
     form = {"csrf_token": csrf, "suggestions": "on", "free_mon": "2", "free_tue": "2", "free_wed": "2",
             "free_thu": "2", "free_fri": "2", "free_sat": "5", "free_sun": "0", "days_off": "2026-11-11",
             "session_hours": "1", "session_start_hour": "all_day"}
     saved = await muffin.post("/me/suggestions", data=form, allow_redirects=False)
     assert saved.status == 303, await saved.text()
+    assert saved.headers["Location"] == "/me/settings#suggestion-settings-title"
     async with muffin.app[db_key]() as session:
         settings = StudentSettings.from_json((await session.get(Student, student.student_id)).settings)
     assert settings.suggestions and settings.free_hours == (2, 2, 2, 2, 2, 5, 0)
@@ -92,12 +96,12 @@ async def test_me_shows_the_chart_and_the_forms_change_the_plan(
     assert days and "2026-11-11" not in days and "2026-11-15" not in days  # a day off, and a Sunday with 0 h
     body = (await student.feed()).decode()
     assert "DTSTART;VALUE=DATE:" in body and "hm-session-" in body  # all-day items
-    page = await (await muffin.get("/me")).text()
+    page = await (await muffin.get("/me/settings")).text()
     assert 'id="sessions-feed"' in page and "-sessions.ics" in page
     aid = (await student.workload())["estimates"][0]["assignment_id"]
     estimate = await muffin.post("/me/estimates", data={"csrf_token": csrf, "assignment_id": aid, "hours": "7"},
                                  allow_redirects=False)
-    assert estimate.status == 303
+    assert estimate.status == 303 and estimate.headers["Location"] == "/me/estimates#estimates-title"
     assert sum(s.hours for s in await student.stored() if s.canvas_assignment_id == aid) == 7
     bad = await muffin.post("/me/suggestions", data={**form, "free_mon": "x"}, allow_redirects=False)
     assert bad.status == 400

@@ -15,7 +15,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -24,23 +24,12 @@ from urllib.parse import urlsplit
 import aiohttp
 import pytest
 
-from tests.conftest import SECRET_KEY, Sandbox, _postgres_admin_url, _skip_or_fail, fresh_postgres_database
+from tests.conftest import SECRET_KEY, Sandbox
 
 T = TypeVar("T")
 
 _PENDING = re.compile(r'name="pending" value="([^"]+)"')
 _FEED = re.compile(r"/feeds/([A-Za-z0-9_-]+)\.ics")
-
-
-@pytest.fixture
-async def postgres_url() -> AsyncIterator[str]:
-    """A fresh PostgreSQL database (these tests are about PostgreSQL only), dropped afterwards."""
-    admin = _postgres_admin_url()
-    if not admin:
-        _skip_or_fail("MUFFIN_TEST_POSTGRES_URL is not set; run tests through `make test`", "MUFFIN_REQUIRE_POSTGRES")
-    assert admin is not None
-    async with fresh_postgres_database(admin, "muffin_scale") as url:
-        yield url
 
 
 async def eventually(check: Callable[[], Awaitable[T | None]], *, timeout: float, what: str,
@@ -107,12 +96,13 @@ class ServeProcess:
             if self.proc.poll() is not None:
                 pytest.fail(f"serve exited with {self.proc.returncode}:\n{self.log.read_text()[-3000:]}")
             try:
-                async with aiohttp.ClientSession() as http, http.get(f"{self.url}/healthz") as resp:
+                # /healthz answers as soon as the socket is bound; /readyz once migrations and start-up are done.
+                async with aiohttp.ClientSession() as http, http.get(f"{self.url}/readyz") as resp:
                     return resp.status == 200
             except aiohttp.ClientConnectionError:
                 return False
 
-        await eventually(ready, timeout=timeout, what=f"serve on port {self.port} to answer /healthz")
+        await eventually(ready, timeout=timeout, what=f"serve on port {self.port} to answer /readyz")
         return self
 
     def kill(self) -> None:

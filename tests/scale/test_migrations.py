@@ -4,7 +4,9 @@ the result matches the models exactly, and concurrent starts do not collide."""
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -19,6 +21,12 @@ from feedserver.store.db import (
 )
 from feedserver.store.models import Base, Student
 from feedserver.store.students import upsert_student
+
+
+def _naive_utc_if_sqlite(engine: Any) -> datetime:
+    # What UTCDateTime stores: naive UTC on SQLite, timestamptz on PostgreSQL.
+    now = datetime.now(UTC)
+    return now.replace(tzinfo=None) if engine.dialect.name == "sqlite" else now
 
 
 def revisions_oldest_first() -> list[str]:
@@ -40,8 +48,8 @@ async def test_each_revision_upgrades_a_database_that_holds_data(database_url: s
                 await conn.execute(text(
                     "INSERT INTO students (institution_id, canvas_user_id, display_name, time_zone, source, status, "
                     "settings, created_at, next_sync_at) SELECT id, :user, :name, 'America/Chicago', :source, "
-                    "'active', '{}', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP FROM institutions"),
-                    {"user": user_id, "name": name, "source": source})
+                    "'active', '{}', :now, :now FROM institutions"),
+                    {"user": user_id, "name": name, "source": source, "now": _naive_utc_if_sqlite(engine)})
         for revision in revisions[1:]:
             await migrate(engine, revision)
         await migrate(engine)  # head, again: nothing left to do
@@ -51,6 +59,8 @@ async def test_each_revision_upgrades_a_database_that_holds_data(database_url: s
         # 0003: a feed student owns the feed it connected with; an OAuth student's comes at sign-in.
         assert (students["101"].canvas_feed_id, students["feed:0123abcd"].canvas_feed_id) == (None, "feed:0123abcd")
         assert await upsert_student(db, "north", "101", "Ada Early") == students["101"].id  # the models fit
+        # 0004: existing students count as active from the upgrade.
+        assert all(s.last_active_at is not None for s in students.values())
         async with engine.connect() as conn:
             current = await conn.run_sync(lambda c: MigrationContext.configure(c).get_current_revision())
         assert current == revisions[-1]

@@ -1,7 +1,7 @@
 """cohorts: which contributing students count in which course's aggregate view
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 
 One row per contributing student and course (`cohort_members`): pending
 until k of them are waiting, then sealed into a numbered cohort of exactly
@@ -12,8 +12,8 @@ cascade from `students` and `institutions`. A new table: nothing to rebuild.
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0004'
-down_revision = '0003'
+revision = '0005'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 
