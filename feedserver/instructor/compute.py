@@ -11,7 +11,11 @@ before it leaves this module (docs/privacy.md):
   last-minute `daily_load` (a week over 1.25 × 30 h);
 - **clash days**: days with a deadline of this course on which the other
   courses' hours due per student are among the term's busiest (the top
-  tenth of days with any, and at least 2 h).
+  tenth of days with any, and at least 2 h);
+- **what-if**: `muffin_analytics.plan.what_if` moves one of the course's
+  deadlines for every released student holding it; the heaviest week of
+  last-minute work per student and the share of students with a crunch
+  week, before and after, over all the released students.
 
 Each course's deadlines are taken at their *course-wide date*: the due date
 most of the released students holding the assignment have (ties: the
@@ -23,11 +27,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 
 import numpy as np
 import pandas as pd
 
-from muffin_analytics import crunch, density, effort
+from muffin_analytics import crunch, density, effort, plan
 from muffin_analytics.days import day_to_date, work_day
 from muffin_analytics.schema import KINDS, conform
 
@@ -40,9 +45,13 @@ from .records import (
     SchoolView,
     SchoolWeek,
     WeekRow,
+    WhatIfResult,
 )
 
-__all__ = ["Cohort", "build_cohort", "cohort_frame", "cohort_of", "course_view", "course_wide", "school_view", "student_label"]
+__all__ = [
+    "Cohort", "build_cohort", "cohort_frame", "cohort_of", "course_view", "course_what_if", "course_wide", "school_view",
+    "student_label",
+]
 
 #: Other courses' hours due per student that make a day a peak, at the least.
 MIN_PEAK_HOURS = 2.0
@@ -72,7 +81,7 @@ class Cohort:
 
 def cohort_frame(rows: Sequence[AssignmentRow]) -> pd.DataFrame:
     """The analytics table of `rows`, estimated; ``assignment_id`` numbers each Canvas assignment
-    once across students (so a what-if moves it for all of them)."""
+    once across students (so a what-if moves it for all of them), ``canvas_assignment_id`` keeps its id."""
     keys = pd.Series([f"{r.canvas_course_id}/{r.canvas_assignment_id}" for r in rows], dtype="str")
     codes, _ = pd.factorize(keys)
     df = conform(pd.DataFrame({
@@ -90,7 +99,8 @@ def cohort_frame(rows: Sequence[AssignmentRow]) -> pd.DataFrame:
     # One estimate per Canvas assignment: every student holding it gets the same hours.
     first = df.drop_duplicates("assignment_id")
     hours = effort.estimate(first).set_index("assignment_id")["est_hours"]
-    return df.assign(est_hours=df["assignment_id"].map(hours).astype("float64"))
+    return df.assign(est_hours=df["assignment_id"].map(hours).astype("float64"),
+                     canvas_assignment_id=pd.Series([r.canvas_assignment_id for r in rows], dtype="str"))
 
 
 def course_wide(frame: pd.DataFrame) -> pd.DataFrame:
@@ -134,6 +144,7 @@ def _own_deadlines(frame: pd.DataFrame, course: str, display_tz: str) -> pd.Data
     own = frame.loc[(frame["course"] == course) & frame["due_at"].notna()].drop_duplicates("assignment_id")
     return pd.DataFrame({
         "assignment_id": own["assignment_id"].to_numpy(),
+        "canvas_assignment_id": own["canvas_assignment_id"].to_numpy(dtype=object),
         "title": own["title"].to_numpy(dtype=object),
         "day": work_day(own["due_at"], display_tz),
     }).sort_values(["day", "title"], kind="stable")
@@ -175,7 +186,7 @@ def course_view(cohort: Cohort, *, course_name: str, k: int, cohorts: int, displ
         course_name=course_name, k=k, released=n, cohorts=cohorts, weeks=tuple(rows),
         clashes=_clashes(due.loc[~due["own"]], own, n), crunch_share=_share(in_span["student"].nunique(), n),
         choices=tuple(CourseChoice(str(i), t, day_to_date(int(d)))
-                      for i, t, d in zip(own["assignment_id"], own["title"], own["day"])),
+                      for i, t, d in zip(own["canvas_assignment_id"], own["title"], own["day"])),
     )
 
 
@@ -256,3 +267,54 @@ def school_view(frame: pd.DataFrame, released: Mapping[str, Sequence[int]], name
         course_weeks=tuple(sorted(course_weeks, key=lambda r: (r[0], r[1]))),
     )
 
+
+
+def _weekly_totals(weeks: pd.DataFrame, column: str, n: int) -> tuple[date | None, float]:
+    """The heaviest week of `weeks` (student, week, `column`) summed over students: its Monday, hours per student."""
+    per_week = weeks.groupby("week")[column].sum()
+    if per_week.empty or float(per_week.max()) <= 0:
+        return None, 0.0
+    week = per_week.idxmax()  # the first of equal weeks: the index is sorted
+    return pd.Timestamp(week).date(), round(float(per_week.max()) / n, 1)
+
+
+def course_what_if(cohort: Cohort, canvas_assignment_id: str, new_due: date, *, display_tz: str,
+                   today: date | None = None) -> WhatIfResult:
+    """What moving one of the course's deadlines (`canvas_assignment_id`) to `new_due` changes for the
+    released students; each keeps the deadline's local time of day.
+
+    Raises LookupError when the id is not one of the course's dated assignments.
+    """
+    frame, n = cohort.frame, cohort.n
+    own = _own_deadlines(frame, cohort.course, display_tz)
+    chosen = own.loc[own["canvas_assignment_id"] == canvas_assignment_id]
+    if chosen.empty or not n:
+        raise LookupError("not one of this course's dated assignments")
+    key = chosen["assignment_id"].iloc[0]
+    limit = 1.25 * crunch.DEFAULT_WEEKLY_BUDGET
+    out = plan.what_if(frame, {key: new_due}, start=today)
+    # Students without the assignment keep their weeks; they count in every share all the same.
+    others = frame.loc[~frame["student"].isin(out.students["student"])]
+    rest = density.to_weekly(density.daily_load(others)) if not others.empty else pd.DataFrame(
+        {"student": pd.Series(dtype="str"), "week": pd.Series(dtype="datetime64[ns]"), "hours": pd.Series(dtype=float)})
+    weeks = pd.concat([
+        out.weeks[["student", "week", "hours_before", "hours_after"]],
+        rest.assign(hours_before=rest["hours"], hours_after=rest["hours"])[["student", "week", "hours_before", "hours_after"]],
+    ], ignore_index=True)
+    peak_before, hours_before = _weekly_totals(weeks, "hours_before", n)
+    peak_after, hours_after = _weekly_totals(weeks, "hours_after", n)
+    # Crunch weeks within the course's weeks (its deadlines, the new date included), as the page counts them.
+    days = [*own["day"].astype(int), (new_due - date(1970, 1, 1)).days]
+    span = weeks["week"].dt.tz_localize(None).between(pd.Timestamp(day_to_date(int(_monday(np.array([min(days)]))[0]))),
+                                                      pd.Timestamp(day_to_date(max(days))))
+    in_crunch = weeks.loc[span].assign(before=lambda w: w["hours_before"] > limit + 1e-9,
+                                       after=lambda w: w["hours_after"] > limit + 1e-9)
+    by_student = in_crunch.groupby("student")[["before", "after"]].any()
+    return WhatIfResult(
+        title=str(chosen["title"].iloc[0]), due_before=day_to_date(int(chosen["day"].iloc[0])), due_after=new_due,
+        peak_week_before=peak_before, peak_week_after=peak_after,
+        peak_week_hours_before=hours_before, peak_week_hours_after=hours_after,
+        crunch_share_before=_share(float(by_student["before"].sum()), n),
+        crunch_share_after=_share(float(by_student["after"].sum()), n),
+        share_affected=round(out.share_affected, 2),
+    )

@@ -7,6 +7,7 @@ from these contexts.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from aiohttp import web
@@ -16,8 +17,9 @@ from ..config import Institution
 from .appkeys import insights_key
 from .chart import weeks_svg
 from .grants import Grant
+from .records import CourseView
 
-__all__ = ["COURSE_TEMPLATE", "SCHOOL_TEMPLATE", "course_context", "school_context"]
+__all__ = ["COURSE_TEMPLATE", "SCHOOL_TEMPLATE", "course_context", "school_context", "what_if_context"]
 
 COURSE_TEMPLATE = "instructor/course.html"
 SCHOOL_TEMPLATE = "instructor/school.html"
@@ -26,15 +28,29 @@ SCHOOL_TEMPLATE = "instructor/school.html"
 async def course_context(app: web.Application, institution: Institution, canvas_course_id: str, *,
                          title: str = "", school_grant: bool = False) -> dict[str, Any]:
     """The course page of `canvas_course_id`; with `school_grant`, a link to the school view too."""
-    insights = app[insights_key]
-    view = await insights.course(institution, canvas_course_id, title)
-    grant = Grant(institution.slug, canvas_course_id, view.course_name or title)
+    view = await app[insights_key].course(institution, canvas_course_id, title)
+    return _course_page(app, institution, canvas_course_id, view, title=title, school_grant=school_grant)
+
+
+async def what_if_context(app: web.Application, institution: Institution, canvas_course_id: str, *,
+                          canvas_assignment_id: str, new_due: date, title: str = "") -> dict[str, Any]:
+    """The course page with what moving one deadline changes. Raises LookupError for a foreign assignment."""
+    view, result = await app[insights_key].what_if(institution, canvas_course_id, canvas_assignment_id, new_due,
+                                                   title)
+    return {**_course_page(app, institution, canvas_course_id, view, title=title),
+            "what_if": result, "picked": canvas_assignment_id}
+
+
+def _course_page(app: web.Application, institution: Institution, canvas_course_id: str, view: CourseView, *,
+                 title: str, school_grant: bool = False) -> dict[str, Any]:
+    grants = app[insights_key].grants
     return {
         "institution": institution,
         "view": view,
         "chart": Markup(weeks_svg(view.weeks, course=view.course_name)) if view.weeks else None,
-        "grant": insights.grants.seal(grant),
-        "school_grant": insights.grants.seal(Grant(institution.slug, None)) if school_grant else None,
+        "grant": grants.seal(Grant(institution.slug, canvas_course_id, view.course_name or title)),
+        "school_grant": grants.seal(Grant(institution.slug, None)) if school_grant else None,
+        "what_if": None,
     }
 
 

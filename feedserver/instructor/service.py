@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import functools
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import TypeVar
 
 from sqlalchemy import select
@@ -25,7 +25,7 @@ from . import compute
 from .cohorts import Released, released_courses, settle
 from .data import load_rows
 from .grants import GrantSealer
-from .records import CourseView, SchoolView
+from .records import CourseView, SchoolView, WhatIfResult
 
 __all__ = ["Insights"]
 
@@ -82,6 +82,19 @@ class Insights:
             return CourseView(course_name=title, k=self.k, released=0, cohorts=0)
         return await self._off_loop(compute.course_view, cohort, course_name=name or title, k=self.k,
                                     cohorts=released.cohorts, display_tz=institution.time_zone)
+
+    async def what_if(self, institution: Institution, canvas_course_id: str, canvas_assignment_id: str,
+                      new_due: date, title: str = "") -> tuple[CourseView, WhatIfResult | None]:
+        """The course's week view and what moving one of its deadlines to `new_due` changes (None: the
+        view is suppressed). Raises LookupError for an assignment that is not one of the course's."""
+        released, cohort, name = await self.course_cohort(institution, canvas_course_id)
+        if cohort is None:
+            return CourseView(course_name=title, k=self.k, released=0, cohorts=0), None
+        view = await self._off_loop(compute.course_view, cohort, course_name=name or title, k=self.k,
+                                    cohorts=released.cohorts, display_tz=institution.time_zone)
+        result = await self._off_loop(compute.course_what_if, cohort, canvas_assignment_id, new_due,
+                                      display_tz=institution.time_zone, today=self.clock().date())
+        return view, result
 
     async def school(self, institution: Institution) -> SchoolView:
         """Deadline clustering and crunch weeks across the school's courses with whole cohorts."""

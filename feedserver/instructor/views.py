@@ -1,5 +1,7 @@
 """Routes of the aggregate views (thin: check who asks, call the service, shape the answer).
 
+- ``POST /instructor/what-if``: the course view with what moving one of its
+  deadlines would change, for the holder of the course's grant;
 - ``POST /instructor/school`` and ``POST /instructor/school.csv``: the school
   view and its CSV, for the holder of a school grant (an admin's launch);
 - ``GET /admin/api/schools/{slug}/workload`` (JSON) and ``.../workload.csv``:
@@ -13,6 +15,7 @@ them: they may be framed by the configured platforms.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from typing import Any, NoReturn
 
 import aiohttp_jinja2
@@ -30,11 +33,14 @@ from .appkeys import insights_key
 from .cohorts import forget_student
 from .export import school_csv, school_json
 from .grants import Grant, GrantError
-from .pages import SCHOOL_TEMPLATE, school_context
+from .pages import COURSE_TEMPLATE, SCHOOL_TEMPLATE, school_context, what_if_context
 
 __all__ = ["routes"]
 
 routes = web.RouteTableDef()
+
+#: A what-if's new date lies within this many days of today (either way): a term, with room.
+WHAT_IF_DAYS = 366
 
 
 def framed_page(request: web.Request, template: str, context: Mapping[str, Any]) -> web.Response:
@@ -45,7 +51,8 @@ def framed_page(request: web.Request, template: str, context: Mapping[str, Any])
     return response
 
 
-async def _school_grant(request: web.Request) -> tuple[Grant, Institution]:
+async def _grant(request: web.Request, *, school: bool) -> tuple[Grant, Institution]:
+    """The posted grant, for the school view (`school`) or a course view; a 403 otherwise."""
     form = await request.post()
     token = form.get("grant")
     try:
@@ -53,14 +60,39 @@ async def _school_grant(request: web.Request) -> tuple[Grant, Institution]:
     except GrantError:
         raise web.HTTPForbidden(text="This page has expired. Open Homework Muffin from Canvas again.") from None
     institution = request.app[config_key].institution(grant.institution)
-    if not grant.is_school or institution is None:
+    if grant.is_school != school or institution is None:
         raise web.HTTPForbidden(text="This view is not open to you. Open Homework Muffin from Canvas again.")
     return grant, institution
+
+
+async def _school_grant(request: web.Request) -> tuple[Grant, Institution]:
+    return await _grant(request, school=True)
 
 
 def _csv(body: str, slug: str) -> web.Response:
     return web.Response(text=body, content_type="text/csv", charset="utf-8", headers={
         **NO_STORE, "Content-Disposition": f'attachment; filename="{slug}-workload.csv"'})
+
+
+@routes.post("/instructor/what-if", name="instructor_what_if")
+async def what_if_page(request: web.Request) -> web.StreamResponse:
+    grant, institution = await _grant(request, school=False)
+    form = await request.post()
+    assignment, due = form.get("assignment"), form.get("due")
+    try:
+        new_due = date.fromisoformat(due) if isinstance(due, str) and len(due) == 10 else None
+    except ValueError:
+        new_due = None
+    today = request.app[insights_key].clock().date()
+    if not isinstance(assignment, str) or new_due is None or abs((new_due - today).days) > WHAT_IF_DAYS:
+        raise web.HTTPBadRequest(text=f"Pick one of your assignments and a new date (YYYY-MM-DD) within "
+                                      f"{WHAT_IF_DAYS} days of today.")
+    try:
+        context = await what_if_context(request.app, institution, str(grant.canvas_course_id),
+                                        canvas_assignment_id=assignment, new_due=new_due, title=grant.course_title)
+    except LookupError:
+        raise web.HTTPBadRequest(text="Pick one of this course's assignments with a due date.") from None
+    return framed_page(request, COURSE_TEMPLATE, context)
 
 
 @routes.post("/instructor/school", name="instructor_school")
