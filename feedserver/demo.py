@@ -38,7 +38,7 @@ from .store.models import Student
 from .sync.appkeys import sync_service_key
 from .typedefs import db_key
 
-__all__ = ["run_demo", "demo_config", "instructor_urls", "sign_in_over_http"]
+__all__ = ["run_demo", "demo_config", "install_tools", "instructor_urls", "sign_in_over_http"]
 
 DEMO_SCHOOL = "north"
 #: Classmates per sandbox school; this many of the demo school's sign in and contribute.
@@ -48,8 +48,10 @@ _PENDING = re.compile(r'name="pending" value="([^"]+)"')
 
 
 def demo_config(world: SandboxWorld, *, port: int, sandbox_ports: dict[str, int], database: str,
-                lti_platforms: list[dict[str, Any]] | None = None) -> Config:
-    """A real Config for the sandbox schools; secrets live only in this process's memory."""
+                lti_platforms: list[dict[str, Any]] | None = None, server: dict[str, Any] | None = None) -> Config:
+    """A real Config for the sandbox schools; secrets live only in this process's memory.
+
+    `server` adds or replaces ``[server]`` keys (e.g. ``background_sync``)."""
     environ = {"MUFFIN_SECRET_KEY": generate_secret_key()}
     institutions = []
     for slug, school_port in sandbox_ports.items():
@@ -64,7 +66,7 @@ def demo_config(world: SandboxWorld, *, port: int, sandbox_ports: dict[str, int]
         "server": {
             "public_url": f"http://127.0.0.1:{port}", "port": port, "database": database,
             "allowed_origins": [f"http://localhost:{port}"], "allow_private_feed_hosts": True,
-            "sync_interval_minutes": 15,
+            "sync_interval_minutes": 15, **(server or {}),
         },
         "institution": institutions,
         "lti_platform": lti_platforms or [],
@@ -136,7 +138,7 @@ async def _provision_classmates(app: web.Application, public_url: str, world: Sa
                                for u in classmates[first:first + 6]))
 
 
-def _install_tool(runners: list[web.AppRunner], sandbox_urls: dict[str, str], public_url: str
+def install_tools(runners: list[web.AppRunner], sandbox_urls: dict[str, str], public_url: str
                   ) -> list[dict[str, Any]]:
     """Install Homework Muffin in each sandbox school from its configuration JSON; the [[lti_platform]] tables."""
     tables = []
@@ -167,7 +169,7 @@ async def _demo(port: int, sandbox_port: int, data_dir: Path) -> None:
     public_url = f"http://127.0.0.1:{port}"
     config = demo_config(world, port=port, sandbox_ports=sandbox_ports,
                          database=f"sqlite:///{data_dir / 'demo.sqlite3'}",
-                         lti_platforms=_install_tool(runners, sandbox_urls, public_url))
+                         lti_platforms=install_tools(runners, sandbox_urls, public_url))
     app = create_app(config)
     runner = web.AppRunner(app, access_log_class=RouteAccessLogger)
     await runner.setup()
