@@ -1,5 +1,6 @@
 """An instructor opens Homework Muffin in their course (sandbox LTI platform, signed id_token, real sockets)
-and sees their contributing students' weeks; a course with fewer than k contributors shows no figure."""
+and sees their contributing students' weeks; a course with fewer than k contributors shows no figure, and
+neither does theirs once one student opts out."""
 
 from __future__ import annotations
 
@@ -80,3 +81,8 @@ async def test_an_instructor_sees_the_weeks_of_their_contributing_students(campu
 
     dark, _ = await campus.launch(other, campus.teacher_of(other))
     assert 'id="suppressed"' in dark and not ROW.search(dark) and 'id="weeks-table"' not in dark
+
+    # One contributor unticks the box on /me/settings: from the next launch on the course is dark too.
+    await campus.choose(contributors[3], False)
+    gone, _ = await campus.launch(course, campus.teacher_of(course))
+    assert 'id="suppressed"' in gone and not ROW.search(gone)

@@ -71,16 +71,22 @@ class Campus:
     def course_page(self, course_id: int, user: User) -> str:
         return self.sandbox_url + tool_page_path(course_id, user.id)
 
+    async def choose(self, user: User, contribute: bool) -> None:
+        """Sign `user` in over HTTP and save the contribution checkbox of /me/settings, ticked or not."""
+        async with await sign_in_over_http(self.url, SCHOOL, user.id) as browser:
+            settings = await (await browser.get(f"{self.url}/me/settings")).text()
+            token = _CSRF.search(settings)
+            assert token and 'action="/me/contribute"' in settings, "no contribution form on /me/settings"
+            form = {"csrf_token": token.group(1), **({"contribute": "on"} if contribute else {})}
+            saved = await browser.post(f"{self.url}/me/contribute", data=form, allow_redirects=False)
+            assert saved.status == 303 and saved.headers["Location"].startswith("/me/settings"), await saved.text()
+
     async def join(self, user: User, *, contribute: bool = True) -> int:
         """Sign `user` in over HTTP, tick "contribute" on /me/settings (if asked), sync; their student id."""
-        async with await sign_in_over_http(self.url, SCHOOL, user.id) as browser:
-            if contribute:
-                settings = await (await browser.get(f"{self.url}/me/settings")).text()
-                token = _CSRF.search(settings)
-                assert token and 'action="/me/contribute"' in settings, "no contribution form on /me/settings"
-                saved = await browser.post(f"{self.url}/me/contribute", allow_redirects=False,
-                                           data={"csrf_token": token.group(1), "contribute": "on"})
-                assert saved.status == 303, await saved.text()
+        if contribute:
+            await self.choose(user, True)
+        else:
+            await (await sign_in_over_http(self.url, SCHOOL, user.id)).close()
         async with self.app[db_key]() as session:
             student_id = int(await session.scalar(select(Student.id).where(Student.canvas_user_id == str(user.id))))
         await self.app[sync_service_key].sync_student(student_id)
