@@ -268,7 +268,6 @@ def school_view(frame: pd.DataFrame, released: Mapping[str, Sequence[int]], name
     )
 
 
-
 def _weekly_totals(weeks: pd.DataFrame, column: str, n: int) -> tuple[date | None, float]:
     """The heaviest week of `weeks` (student, week, `column`) summed over students: its Monday, hours per student."""
     per_week = weeks.groupby("week")[column].sum()
@@ -297,16 +296,15 @@ def course_what_if(cohort: Cohort, canvas_assignment_id: str, new_due: date, *, 
     others = frame.loc[~frame["student"].isin(out.students["student"])]
     rest = density.to_weekly(density.daily_load(others)) if not others.empty else pd.DataFrame(
         {"student": pd.Series(dtype="str"), "week": pd.Series(dtype="datetime64[ns]"), "hours": pd.Series(dtype=float)})
-    weeks = pd.concat([
-        out.weeks[["student", "week", "hours_before", "hours_after"]],
-        rest.assign(hours_before=rest["hours"], hours_after=rest["hours"])[["student", "week", "hours_before", "hours_after"]],
-    ], ignore_index=True)
+    columns = ["student", "week", "hours_before", "hours_after"]
+    weeks = pd.concat([out.weeks[columns], rest.assign(hours_before=rest["hours"], hours_after=rest["hours"])[columns]],
+                      ignore_index=True)
     peak_before, hours_before = _weekly_totals(weeks, "hours_before", n)
     peak_after, hours_after = _weekly_totals(weeks, "hours_after", n)
     # Crunch weeks within the course's weeks (its deadlines, the new date included), as the page counts them.
     days = [*own["day"].astype(int), (new_due - date(1970, 1, 1)).days]
-    span = weeks["week"].dt.tz_localize(None).between(pd.Timestamp(day_to_date(int(_monday(np.array([min(days)]))[0]))),
-                                                      pd.Timestamp(day_to_date(max(days))))
+    first, last = day_to_date(int(_monday(np.array([min(days)]))[0])), day_to_date(max(days))
+    span = weeks["week"].dt.tz_localize(None).between(pd.Timestamp(first), pd.Timestamp(last))
     in_crunch = weeks.loc[span].assign(before=lambda w: w["hours_before"] > limit + 1e-9,
                                        after=lambda w: w["hours_after"] > limit + 1e-9)
     by_student = in_crunch.groupby("student")[["before", "after"]].any()

@@ -75,23 +75,27 @@ class Insights:
         cohort = await self._off_loop(compute.build_cohort, rows, canvas_course_id, released.student_ids)
         return released, cohort, name
 
-    async def course(self, institution: Institution, canvas_course_id: str, title: str = "") -> CourseView:
-        """The week view of a course; suppressed (no figures) below one whole cohort."""
-        released, cohort, name = await self.course_cohort(institution, canvas_course_id)
-        if cohort is None:
-            return CourseView(course_name=title, k=self.k, released=0, cohorts=0)
-        return await self._off_loop(compute.course_view, cohort, course_name=name or title, k=self.k,
-                                    cohorts=released.cohorts, display_tz=institution.time_zone)
-
-    async def what_if(self, institution: Institution, canvas_course_id: str, canvas_assignment_id: str,
-                      new_due: date, title: str = "") -> tuple[CourseView, WhatIfResult | None]:
-        """The course's week view and what moving one of its deadlines to `new_due` changes (None: the
-        view is suppressed). Raises LookupError for an assignment that is not one of the course's."""
+    async def _course(self, institution: Institution, canvas_course_id: str, title: str
+                      ) -> tuple[CourseView, compute.Cohort | None]:
         released, cohort, name = await self.course_cohort(institution, canvas_course_id)
         if cohort is None:
             return CourseView(course_name=title, k=self.k, released=0, cohorts=0), None
         view = await self._off_loop(compute.course_view, cohort, course_name=name or title, k=self.k,
                                     cohorts=released.cohorts, display_tz=institution.time_zone)
+        return view, cohort
+
+    async def course(self, institution: Institution, canvas_course_id: str, title: str = "") -> CourseView:
+        """The week view of a course; suppressed (no figures) below one whole cohort."""
+        view, _ = await self._course(institution, canvas_course_id, title)
+        return view
+
+    async def what_if(self, institution: Institution, canvas_course_id: str, canvas_assignment_id: str,
+                      new_due: date, title: str = "") -> tuple[CourseView, WhatIfResult | None]:
+        """The course's week view and what moving one of its deadlines to `new_due` changes (None: the
+        view is suppressed). Raises LookupError for an assignment that is not one of the course's."""
+        view, cohort = await self._course(institution, canvas_course_id, title)
+        if cohort is None:
+            return view, None
         result = await self._off_loop(compute.course_what_if, cohort, canvas_assignment_id, new_due,
                                       display_tz=institution.time_zone, today=self.clock().date())
         return view, result
