@@ -1,6 +1,6 @@
 """Which contributing students count in a course's aggregate view: whole cohorts of k, sealed for good.
 
-The rule (docs/privacy.md, "Cohorts"): a course's contributors wait, in the
+The rule (docs/privacy.md, "The suppression rule: whole cohorts of k"): a course's contributors wait, in the
 order they joined (ties broken by a keyed hash of the student, never by id),
 until k of them are waiting; those k are sealed into a numbered cohort that
 never takes anyone else. A figure is computed only from the members of whole
