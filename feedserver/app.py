@@ -20,7 +20,7 @@ from aiohttp_session import setup as setup_session
 from aiohttp_session.cookie_storage import EncryptedCookieStorage
 from cryptography.fernet import Fernet
 
-from . import api, auth, canvasfeed, feeds, lti, metrics, planning, retention, sync
+from . import api, auth, canvasfeed, feeds, instructor, lti, metrics, planning, retention, sync
 from .activity import ActivityLog
 from .canvasfeed.appkeys import feed_source_key
 from .config import Config
@@ -124,6 +124,7 @@ def create_app(config: Config) -> web.Application:
     lti.setup(app)
     canvasfeed.setup(app)
     planning.setup(app)
+    instructor.setup(app)
     retention.setup(app)
     metrics.setup(app)
     # After every subsystem: the scheduler's first round runs every source, and sync stops first.

@@ -95,6 +95,7 @@ class ServerConfig:
     allowed_origins: tuple[str, ...]
     proxy_paths: tuple[str, ...]
     proxy_max_bytes: int
+    aggregate_min_students: int
 
     @property
     def secure_cookies(self) -> bool:
@@ -148,6 +149,22 @@ class Config:
     def institution_for_host(self, host: str) -> Institution | None:
         host = host.lower()
         return next((i for i in self.institutions if i.canvas_host == host), None)
+
+    def platform_origins(self) -> tuple[str, ...]:
+        """Origins allowed to frame the tool's pages: each LTI platform's issuer, authorization
+        endpoint and school Canvas address (Canvas frames tools on the school's domain)."""
+        origins: list[str] = []
+        for platform in self.lti_platforms:
+            urls = [platform.issuer, platform.auth_url]
+            institution = self.institution(platform.institution)
+            if institution is not None:
+                urls.append(institution.canvas_url)
+            for url in urls:
+                parts = urlsplit(url)
+                origin = f"{parts.scheme}://{parts.netloc}"
+                if parts.scheme in ("http", "https") and parts.netloc and origin not in origins:
+                    origins.append(origin)
+        return tuple(origins)
 
 
 def is_loopback_host(host: str) -> bool:

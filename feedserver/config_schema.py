@@ -281,6 +281,10 @@ SETTINGS: tuple[Setting, ...] = (
             unit='Canvas API paths starting with "/api/v1/"'),
     Setting("server", "proxy_max_bytes", Kind.INTEGER, 5_000_000,
             "the largest Canvas answer the proxy passes on", unit="bytes", ge=1),
+    # [server]: aggregate workload views (instructors, school admins; docs/privacy.md)
+    Setting("server", "aggregate_min_students", Kind.INTEGER, 10,
+            "k: the fewest contributing students any aggregate figure is built from; students count in "
+            "cohorts of exactly k", unit="students", ge=5, le=1000),
     # [keys.NAME], or inline in an [[institution]] with its own key
     Setting("keys", "client_id", Kind.ID, REQUIRED, "the developer key's Client ID, copied from Canvas"),
     Setting("keys", "client_secret_env", Kind.ENV, REQUIRED,

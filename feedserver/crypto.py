@@ -1,16 +1,21 @@
-"""Encryption of Canvas tokens at rest, and the derived session key.
+"""Encryption of Canvas tokens at rest, the derived session key, and sealed short-lived values.
 
 One operator secret (``MUFFIN_SECRET_KEY``, comma-separated for rotation) feeds
 HKDF, which derives independent Fernet keys per purpose, so the session cookie
 key and the token-encryption key never coincide. `MultiFernet` encrypts with
 the newest key and decrypts with any, which is what `muffin-feed rotate-key`
-relies on.
+relies on. `Sealer` turns a small JSON object into an opaque string that only
+this server can open, for a limited time (the LTI login state, the grant of an
+instructor's view).
 """
 
 from __future__ import annotations
 
 import base64
-from collections.abc import Sequence
+import json
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives import hashes
@@ -18,7 +23,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from .secure import Secret
 
-__all__ = ["TokenCipher", "DecryptionError", "derive_fernet_key", "generate_secret_key"]
+__all__ = ["TokenCipher", "DecryptionError", "SealError", "Sealer", "derive_fernet_key", "generate_secret_key"]
 
 
 class DecryptionError(Exception):
@@ -57,3 +62,42 @@ class TokenCipher:
             return self._fernet.rotate(ciphertext.encode()).decode()
         except InvalidToken:
             raise DecryptionError("stored token does not decrypt with any configured key") from None
+
+
+class SealError(Exception):
+    """A sealed value is missing, too long, forged, sealed for another purpose or expired."""
+
+
+class Sealer:
+    """Seals JSON objects for one `purpose` and opens them within `lifetime`. `clock` gives aware UTC."""
+
+    def __init__(self, secrets: Sequence[Secret], purpose: str, lifetime: timedelta,
+                 clock: Callable[[], datetime], *, max_chars: int = 16000) -> None:
+        # Newest key seals; older keys still open values sealed just before a rotation.
+        self._fernet = MultiFernet([Fernet(derive_fernet_key(s, purpose)) for s in secrets])
+        self._clock = clock
+        self.lifetime = lifetime
+        self.max_chars = max_chars
+
+    def seal(self, payload: Mapping[str, Any]) -> str:
+        data = json.dumps(dict(payload), separators=(",", ":")).encode()
+        return self._fernet.encrypt_at_time(data, int(self._clock().timestamp())).decode()
+
+    def open(self, token: str | None) -> dict[str, Any]:
+        """The object behind `token`; raises `SealError` saying why not."""
+        if not token:
+            raise SealError("missing")
+        if len(token) > self.max_chars:
+            raise SealError("too long")
+        try:
+            data = self._fernet.decrypt_at_time(token.encode(), int(self.lifetime.total_seconds()),
+                                                int(self._clock().timestamp()))
+        except InvalidToken:
+            raise SealError("not ours or expired") from None
+        try:
+            payload = json.loads(data)
+        except ValueError:
+            raise SealError("not JSON") from None
+        if not isinstance(payload, dict):
+            raise SealError("not an object")
+        return payload

@@ -75,6 +75,10 @@ class StudentSettings:
     """Preferred length of one work session."""
     session_start_hour: int = 16
     """Local hour at which suggested sessions start; -1 for all-day items."""
+    # Aggregate views (docs/privacy.md)
+    contribute: bool = False
+    """Whether this student's synced workload may count, anonymously, toward their instructors' and
+    school's aggregate views. Off until the student turns it on."""
 
     @classmethod
     def from_json(cls, data: dict[str, Any] | None) -> StudentSettings:
@@ -125,7 +129,7 @@ def _validate(key: str, value: Any) -> Any:
         if minutes is None or not all(m is not None and 0 <= m <= 10080 for m in minutes):
             raise fail(f"must be up to {MAX_REMINDERS} whole numbers of minutes between 0 and 10080")
         return sorted(set(minutes))
-    if key in ("suggestions", "personal_events", "planner_notes"):
+    if key in ("suggestions", "personal_events", "planner_notes", "contribute"):
         if not isinstance(value, bool):
             raise fail("must be true or false")
         return value

@@ -97,6 +97,9 @@ def _schemas() -> dict[str, Any]:
                             "description": "Show the student's personal Canvas calendar events (off by default)."},
         "planner_notes": {"type": "boolean",
                           "description": "Show the student's Canvas planner notes (off by default)."},
+        "contribute": {"type": "boolean",
+                       "description": "Count this student's workload, anonymously, in their instructors' and "
+                                      "school's aggregate views (docs/privacy.md)."},
     }
     read_only = {
         "free_time_answered": {"type": "boolean", "readOnly": True,

@@ -30,6 +30,8 @@ PLACEMENTS = {
 CUSTOM_FIELDS = {
     # Links the launch to the student's OAuth identity (students.canvas_user_id).
     "canvas_user_id": "$Canvas.user.id",
+    # Matches a teacher's launch to the course the students' synced data names (courses.canvas_course_id).
+    "canvas_course_id": "$Canvas.course.id",
 }
 ICON_PATH = "/lti/icon.svg"
 

@@ -1,4 +1,5 @@
-"""What an accepted launch shows: the instructor note, the connect button, or the
+"""What an accepted launch shows: a course's week view (its teachers and TAs), the
+school view (its admins), the instructor note, the connect button, or the
 student's feed and week at a glance.
 
 The student is found by their Canvas user id at the registration's school
@@ -21,6 +22,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from ..auth.me import format_local
 from ..config import Institution
 from ..feeds.tokens import current_feed_token, feed_links
+from ..instructor.pages import COURSE_TEMPLATE, SCHOOL_TEMPLATE, course_context, school_context
 from ..store.models import Assignment, Course, Student
 from ..store.models import Institution as InstitutionRow
 from ..typedefs import cipher_key, config_key, db_key
@@ -67,6 +69,11 @@ async def landing_for(app: web.Application, launch: LtiLaunch, now: datetime) ->
     if institution is None:
         raise UnknownClient("the registration's institution is not configured")
     base = {"institution": institution, "launch": launch, "connect_url": connect_url(institution)}
+    if launch.is_course_staff and launch.canvas_course_id is not None:
+        return Landing(COURSE_TEMPLATE, await course_context(
+            app, institution, launch.canvas_course_id, title=launch.context_title or "", school_grant=launch.is_admin))
+    if launch.is_admin:
+        return Landing(SCHOOL_TEMPLATE, await school_context(app, institution))
     if launch.is_instructor:
         return Landing("lti_instructor.html", base)
     student = await _find_student(app[db_key], institution.slug, launch.canvas_user_id)

@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
-from ..config import Config, LtiPlatform
+from ..config import LtiPlatform
 from .errors import UnknownClient, UnknownIssuer
 
-__all__ = ["find_registration", "origin_of", "framing_origins"]
+__all__ = ["find_registration", "origin_of"]
 
 
 def find_registration(platforms: Iterable[LtiPlatform], issuer: str | None, client_id: str | None) -> LtiPlatform:
@@ -42,20 +42,3 @@ def origin_of(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}"
 
-
-def framing_origins(config: Config) -> tuple[str, ...]:
-    """Origins allowed to frame the LTI pages: each platform's issuer, authorization
-    endpoint and school Canvas address (Canvas frames tools on the school's domain)."""
-    origins: list[str] = []
-    for platform in config.lti_platforms:
-        urls = [platform.issuer, platform.auth_url]
-        institution = config.institution(platform.institution)
-        if institution is not None:
-            urls.append(institution.canvas_url)
-        for url in urls:
-            parts = urlsplit(url)
-            if parts.scheme in ("http", "https") and parts.netloc:
-                origin = origin_of(url)
-                if origin not in origins:
-                    origins.append(origin)
-    return tuple(origins)

@@ -17,14 +17,11 @@ Nothing here is stored server-side; the nonce becomes single-use in
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
-
-from ..crypto import derive_fernet_key
+from ..crypto import SealError, Sealer
 from ..secure import Secret
 from .errors import StateMismatch
 
@@ -66,27 +63,19 @@ class StateSealer:
 
     def __init__(self, secrets: Sequence[Secret], clock: Callable[[], datetime],
                  lifetime: timedelta = STATE_LIFETIME) -> None:
-        # Newest key seals; older keys still open states issued just before a rotation.
-        self._fernet = MultiFernet([Fernet(derive_fernet_key(s, "lti-state")) for s in secrets])
-        self._clock = clock
+        self._sealer = Sealer(secrets, "lti-state", lifetime, clock, max_chars=_MAX_STATE_CHARS)
         self.lifetime = lifetime
 
     def seal(self, state: LoginState) -> str:
-        payload = json.dumps(asdict(state), separators=(",", ":")).encode()
-        return self._fernet.encrypt_at_time(payload, int(self._clock().timestamp())).decode()
+        return self._sealer.seal(asdict(state))
 
     def open(self, token: str | None) -> LoginState:
         """The state behind `token`; raises `StateMismatch` if missing, forged or expired."""
-        if not token:
-            raise StateMismatch("no state in the launch")
-        if len(token) > _MAX_STATE_CHARS:
-            raise StateMismatch("state too long")
         try:
-            payload = self._fernet.decrypt_at_time(token.encode(), int(self.lifetime.total_seconds()),
-                                                   int(self._clock().timestamp()))
-        except InvalidToken:
-            raise StateMismatch("state is not ours or has expired") from None
+            payload = self._sealer.open(token)
+        except SealError as exc:
+            raise StateMismatch(f"state {exc}") from None
         try:
-            return LoginState(**json.loads(payload))
-        except (TypeError, ValueError):
+            return LoginState(**payload)
+        except TypeError:
             raise StateMismatch("state has an unexpected shape") from None

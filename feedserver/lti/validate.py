@@ -49,6 +49,7 @@ from .claims import (
     TARGET_LINK_URI,
     VERSION,
     LtiLaunch,
+    canvas_course_id_from,
     canvas_user_id_from,
 )
 from .errors import (
@@ -200,6 +201,7 @@ def _launch(claims: Mapping[str, Any], platform: LtiPlatform, state: LoginState)
         roles=tuple(claims[ROLES]),
         resource_link_id=claims[RESOURCE_LINK]["id"],
         canvas_user_id=canvas_user_id_from(claims),
+        canvas_course_id=canvas_course_id_from(claims),
         name=name[:300],
         context_title=title[:300] if isinstance(title, str) else None,
         nonce_hash=state.nonce_hash,

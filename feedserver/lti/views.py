@@ -37,7 +37,7 @@ from .canvas_config import ICON_PATH, canvas_configuration
 from .errors import CrossSiteRequest, LtiLaunchError, MalformedRequest, StateMismatch
 from .landing import landing_for
 from .login import storage_key, storage_target
-from .platforms import framing_origins, origin_of
+from .platforms import origin_of
 from .service import LAUNCH_PATH, LOGIN_PATH, VerifiedLaunch
 
 __all__ = ["setup_routes", "STORAGE_PATH", "STORAGE_HEADER"]
@@ -79,7 +79,7 @@ def _page(request: web.Request, template: str, context: Mapping[str, Any], *, st
     response = aiohttp_jinja2.render_template(template, request, dict(context), status=status)
     response.headers.update(NO_STORE)
     if framed_by is None:
-        framed_by = ("'self'", *framing_origins(request.app[config_key]))
+        framed_by = ("'self'", *request.app[config_key].platform_origins())
     allow_framing(response, framed_by)
     return response
 

@@ -30,6 +30,13 @@ each module's docstring):
 - Faults (`faults.py`), the far-future due-date switch (`SandboxState.far_future_due`,
   a teacher's year-9999 typo) and hostile `Assignment.html_url` values, and remote
   control (`control.py`, `/__sandbox/*`).
+- LTI 1.3 platform (`lti.py` on `lti_platform.py`, which the LTI tests use
+  too): `/api/lti/authorize_redirect` signs id_tokens with Canvas's roles,
+  context and custom variables; `/courses/{id}/external_tools/{tool}?user_id=`
+  opens an installed tool in an iframe as that user (`install_tool`, or
+  `POST /__sandbox/lti/tool` with the tool's configuration JSON).
+- Classmates (`classmates.py`, `SandboxWorld.seeded(classmates=n)`): more
+  students in every course, and an account admin, for the aggregate views.
 
 Usage::
 

@@ -1,10 +1,11 @@
 """Run both sandbox schools in their own process:
 
-    python -m feedserver.sandbox --seed 7 --north-port 8101 --south-port 8102
+    python -m feedserver.sandbox --seed 7 --north-port 8101 --south-port 8102 [--classmates 30]
 
 The world is rebuilt from the seed, so another process that calls
-`SandboxWorld.seeded(seed, term_start)` with the same arguments knows the
-same keys, secrets, users and feed URLs.  Steer it with `/__sandbox/*`.
+`SandboxWorld.seeded(seed, term_start, classmates=n)` with the same arguments
+knows the same keys, secrets, users and feed URLs.  Steer it with
+`/__sandbox/*` (install the LTI tool with `POST /__sandbox/lti/tool`).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ async def start_schools(world: SandboxWorld, ports: dict[str, int],
 
 async def _serve(args: argparse.Namespace) -> None:
     term_start = date.fromisoformat(args.term_start) if args.term_start else None
-    world = SandboxWorld.seeded(args.seed, term_start)
+    world = SandboxWorld.seeded(args.seed, term_start, classmates=args.classmates)
     runners = await start_schools(world, {"north": args.north_port, "south": args.south_port},
                                   args.host)
     for school, port in (("north", args.north_port), ("south", args.south_port)):
@@ -53,6 +54,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--north-port", type=int, default=8101)
     parser.add_argument("--south-port", type=int, default=8102)
+    parser.add_argument("--classmates", type=int, default=0, help="more students per school (aggregate views)")
     try:
         asyncio.run(_serve(parser.parse_args(argv)))
     except KeyboardInterrupt:

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from aiohttp import web
 
-from . import api, api_calendar, control, ics_feed, oauth
+from . import api, api_calendar, control, ics_feed, lti, oauth
 from .api_auth import bearer_auth
 from .middlewares import api_faults, api_not_found, lowercase_headers, request_log, throttle
 from .state import SandboxState, utc_now
@@ -57,6 +57,7 @@ def create_sandbox_app(
     oauth.setup_routes(app)
     ics_feed.setup_routes(app)
     control.setup_routes(app)
+    lti.setup_routes(app)
     app.add_subapp("/api/v1", create_api_app())
     app.on_response_prepare.append(lowercase_headers)
     return app

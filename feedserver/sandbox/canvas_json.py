@@ -126,7 +126,7 @@ def profile_json(user: User, base: str) -> Json:
         "effective_locale": user.locale,
         "avatar_url": "/images/messages/avatar-50.png",
         "calendar": {"ics": f"{base}/feeds/calendars/user_{user.feed_uuid}.ics"},
-        "lti_user_id": f"{user.feed_uuid[:20]}lti",
+        "lti_user_id": user.lti_user_id,
         "k5_user": False,
         "use_classic_font_in_k5": False,
     }

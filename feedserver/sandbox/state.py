@@ -17,6 +17,7 @@ from typing import Literal
 
 from .consent import ConsentStore
 from .faults import Faults
+from .lti_platform import LtiPlatform
 from .throttle import Throttle
 from .tokens import Grant, TokenStore
 from .world import Assignment, SandboxWorld, School, Submission
@@ -69,6 +70,8 @@ class SandboxState:
         self.remember_consent = True
         self.tokens = TokenStore()
         self.consent = ConsentStore()
+        #: The LTI tool installed in this school (lti.py `install_tool`), if any.
+        self.lti_platform: LtiPlatform | None = None
         self.request_log: list[RequestRecord] = []
         self.request_counts: Counter[int | None] = Counter()
 

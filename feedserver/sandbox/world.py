@@ -79,6 +79,8 @@ class School:
     shard: int
     term: Term
     keys: list[DeveloperKey] = field(default_factory=list)
+    #: Users with an account-admin role in the root account (LTI: institution Administrator).
+    admin_ids: list[int] = field(default_factory=list)
 
     def key(self, client_id: str) -> DeveloperKey | None:
         return next((k for k in self.keys if k.client_id == client_id), None)
@@ -112,6 +114,11 @@ class User:
     def global_id(self) -> int:
         # Canvas global ids are shard_id * 10**13 + local id.
         return self.shard * 10**13 + self.id
+
+    @property
+    def lti_user_id(self) -> str:
+        """The opaque id Canvas gives tools (profile `lti_user_id`, an id_token's `sub`)."""
+        return f"{self.feed_uuid[:20]}lti"
 
 
 @dataclass
@@ -342,19 +349,27 @@ class SandboxWorld:
     _by_user_key: tuple[int, int] = field(default=(-1, 0), init=False, repr=False, compare=False)
 
     @classmethod
-    def seeded(cls, seed: int = 7, term_start: date | None = None, *, zones: bool = False) -> SandboxWorld:
+    def seeded(cls, seed: int = 7, term_start: date | None = None, *, zones: bool = False,
+               classmates: int = 0) -> SandboxWorld:
         """A deterministic 15-week semester for two schools (north, south), or with
         `zones` for three others: phoenix, copenhagen and sydney (seed.py).
 
         `term_start` defaults to the Monday ten weeks before today, so the demo
-        always sits in week 11 of a live-looking term.
+        always sits in week 11 of a live-looking term. `classmates` more
+        students per school fill the courses for the aggregate views
+        (classmates.py); the seeded people and coursework are the same either way.
         """
-        from .seed import SCHOOLS, ZONE_SCHOOLS, build_world  # seed.py imports this module
+        from .classmates import add_classmates  # classmates.py and seed.py import this module
+        from .seed import SCHOOLS, ZONE_SCHOOLS, build_world
 
         if term_start is None:
             today = datetime.now(UTC).date()
             term_start = today - timedelta(days=today.weekday(), weeks=10)
-        return build_world(seed, term_start, ZONE_SCHOOLS if zones else SCHOOLS)
+        world = build_world(seed, term_start, ZONE_SCHOOLS if zones else SCHOOLS)
+        if classmates:
+            for school in world.schools:
+                add_classmates(world, school, classmates)
+        return world
 
     # -- queries ---------------------------------------------------------
 

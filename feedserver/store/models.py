@@ -47,6 +47,7 @@ __all__ = [
     "PlannedSession",
     "UsedNonce",
     "SchoolRequest",
+    "CohortMember",
     "utcnow",
 ]
 
@@ -337,6 +338,26 @@ class SchoolRequest(Base):
     canvas_host: Mapped[str] = mapped_column(String(300), index=True)
     email: Mapped[str | None] = mapped_column(String(320), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CohortMember(Base):
+    """A contributing student's place in one course's aggregate view (docs/privacy.md).
+
+    Pending (`block` NULL) until k students wait, then sealed with the others
+    into cohort `block` of `block_size` students, for good: a cohort never
+    takes anyone else, and when one of its members leaves, the rest of it
+    counts no more in this course (a cohort is shown only while it is whole).
+    """
+
+    __tablename__ = "cohort_members"
+    __table_args__ = (UniqueConstraint("institution_id", "canvas_course_id", "student_id"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institutions.id", ondelete="CASCADE"))
+    canvas_course_id: Mapped[str] = mapped_column(String(64))
+    student_id: Mapped[int] = mapped_column(ForeignKey("students.id", ondelete="CASCADE"), index=True)
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    block: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    block_size: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 Index("ix_assignments_student_due", Assignment.student_id, Assignment.due_at)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
+from playwright.sync_api import BrowserContext, Page, Route, expect
 from sqlalchemy import func, select
 
 from feedserver.store.models import Assignment, Course, UsedNonce
@@ -39,12 +39,6 @@ def live(tmp_path: Path, keys: PlatformKeys) -> Iterator[LiveLti]:
 
 
 
-@pytest.fixture
-def context(browser: Browser) -> Iterator[BrowserContext]:
-    context = browser.new_context(viewport={"width": 1000, "height": 1100})
-    context.set_default_timeout(15_000)
-    yield context
-    context.close()
 
 
 def frame_keeps_no_cookie(context: BrowserContext, live: LiveLti, times: int = 1) -> list[str]:
