@@ -198,6 +198,9 @@ async def _demo(port: int, sandbox_port: int, data_dir: Path) -> None:
 
 def run_demo(port: int = 8080, sandbox_port: int = 8081) -> int:
     with tempfile.TemporaryDirectory(prefix="muffin-demo-") as data_dir:
-        asyncio.run(_demo(port, sandbox_port, Path(data_dir)))
+        try:
+            asyncio.run(_demo(port, sandbox_port, Path(data_dir)))
+        except KeyboardInterrupt:
+            pass  # Ctrl-C while the demo was still setting up: asyncio.run has cleaned up already
     print("stopped")
     return 0

@@ -56,6 +56,16 @@ def test_demo_serves_landing_and_a_ready_feed_then_stops_on_ctrl_c(unused_tcp_po
             assert feed.headers["Content-Type"].startswith("text/calendar")
             calendar = Calendar.from_ical(feed.read())
         assert len(calendar.walk("VEVENT")) > 50
+        # Then classmates sign in and contribute, and the demo names the teacher's view inside Canvas.
+        course_url = None
+        for line in process.stdout:
+            if "a teacher's view of their students' weeks:" in line:
+                course_url = line.rsplit(" ", 1)[1].strip()
+            if "Press Ctrl-C to stop." in line:
+                break
+        assert course_url is not None and course_url.startswith(f"http://127.0.0.1:{sandbox_port}/courses/"), course_url
+        with urllib.request.urlopen(course_url, timeout=10) as course_page:
+            assert course_page.status == 200 and "<iframe" in course_page.read().decode()
     finally:
         process.send_signal(signal.SIGINT)
         remaining = process.communicate(timeout=30)[0]
