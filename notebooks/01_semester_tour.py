@@ -20,17 +20,17 @@
 # - *What does the demo student's term hold?* Ava, the student of the
 #   package's sample semester (`datasets.sample_semester`), takes **4**
 #   courses. Her Canvas calendar feed, fetched the week before term, lists
-#   **131** assignments (and **20** course calendar events, which the loader
+#   **131** assignments (and **33** course calendar events, which the loader
 #   sets aside): about **456 h** of work, somewhere between **253 h** and
 #   **839 h** given the estimators' ranges.
 # - *When is it heavy?* Working last-minute, her busiest day holds **9 h**
-#   (**Tue Oct 13**), and **1** week is a crunch week (over **37.5 h**), with
+#   (**Fri Sep 18**), and **1** week is a crunch week (over **37.5 h**), with
 #   **38 h** (week of **Nov 9**). Her median week holds **29 h**, so much
-#   is due within any three days: the default cluster rule finds **22**
-#   bunches of deadlines, each within **4** days, and **22** of them pass on
+#   is due within any three days: the default cluster rule finds **19**
+#   bunches of deadlines, each within **4** days, and **19** of them pass on
 #   hours due (**15 h** or more) rather than on the number of deadlines.
 # - *What would a balanced plan do?* Its busiest stretch needs **93 %** of her
-#   free time, and that stretch is the whole term (**Aug 24–Dec 8**): the
+#   free time, and that stretch is the whole term (**Aug 24–Dec 7**): the
 #   volume of work, not a cluster of deadlines, sets her peak. No day holds more
 #   than **5.6 h**, against **9 h** last-minute. She would be told to start
 #   **8** assignments early, the first on **Sep 8**.
