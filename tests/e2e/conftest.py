@@ -1,4 +1,5 @@
-"""The live stack (sandbox + feed server in a background thread) for browser tests."""
+"""The live stacks for browser tests, each in a background thread: the Canvas sandbox and our
+server (`stack`), or the test LTI platform and our server (`live`)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,22 @@ from pathlib import Path
 import pytest
 
 from tests.auth.live import LiveStack, live_stack
+from tests.lti.live import LiveLti, live_lti
+from tests.lti.platform import PlatformKeys, make_key
 
 
 @pytest.fixture
 def stack(tmp_path: Path) -> Iterator[LiveStack]:
     with live_stack(f"sqlite:///{tmp_path / 'muffin.sqlite3'}") as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def keys() -> PlatformKeys:
+    return PlatformKeys(signing=make_key("browser-1"), rotated=make_key("browser-2"), stranger=make_key("browser-1"))
+
+
+@pytest.fixture
+def live(tmp_path: Path, keys: PlatformKeys) -> Iterator[LiveLti]:
+    with live_lti(f"sqlite:///{tmp_path / 'muffin.sqlite3'}", keys) as running:
         yield running
