@@ -13,13 +13,14 @@ into each page as it stands after the visit, scripts run. A page is one line bel
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Frame, Page, expect
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from feedserver.auth.me import ME_PAGES
 from feedserver.planning.appkeys import planner_key
@@ -200,6 +201,12 @@ def sign_in_and_sync(page: Page, stack: LiveStack) -> None:
     assert stack.call(sync()) == "ok"
 
 
+async def _lose_grant_and_face_deletion(stack: LiveStack) -> None:
+    async with stack.app[db_key].begin() as session:
+        await session.execute(update(Student).values(status="reconnect_needed",
+                                                     deletion_due_at=datetime.now(UTC) + timedelta(days=30)))
+
+
 # -- the tests ----------------------------------------------------------------------
 
 
@@ -213,6 +220,13 @@ def test_student_pages_pass_axe(stack: LiveStack, browser: Browser, axe_source: 
     page = new_context(browser).new_page()
     sign_in_and_sync(page, stack)
     found = check_pages(page, stack.url, STUDENT_PAGES, axe_source)
+
+    # The notices that need a state of their own: Canvas refused the grant; deletion for inactivity is due.
+    stack.call(_lose_grant_and_face_deletion(stack))
+    page.goto(f"{stack.url}/me")
+    expect(page.get_by_role("heading", name="Reconnect Homework Muffin")).to_be_visible()
+    expect(page.get_by_role("heading", name="We were about to delete your data")).to_be_visible()
+    found |= check_pages(page, stack.url, [Visit("overview, reconnect and retention notices")], axe_source)
 
     # A student who gave us Canvas's calendar feed instead of signing in: /me has its own blocks.
     user = stack.world.school_users("south")[0]
