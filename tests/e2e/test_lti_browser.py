@@ -8,12 +8,11 @@ authorization endpoint, which auto-posts id_token and state back to
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, expect
+from playwright.sync_api import BrowserContext, expect
 from sqlalchemy import func, select
 
 from feedserver.store.models import Assignment, Course, UsedNonce
@@ -22,14 +21,6 @@ from feedserver.typedefs import db_key
 from tests.lti.live import LiveLti, frame_keeps_no_cookie, open_course
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def context(browser: Browser) -> Iterator[BrowserContext]:
-    context = browser.new_context(viewport={"width": 1000, "height": 1100})
-    context.set_default_timeout(15_000)
-    yield context
-    context.close()
 
 
 def lti_nonces(live: LiveLti) -> int:
