@@ -14,14 +14,19 @@ $(VENV)/.runtime-installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e .
 	touch $@
 
-$(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
+# The dev set-up includes the browser-side test tools from npm (axe-core).
+$(VENV)/.dev-installed: pyproject.toml | $(BIN)/python node_modules/.installed
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $@ $(VENV)/.runtime-installed
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
 
 demo: $(VENV)/.runtime-installed
 	$(BIN)/muffin-feed demo
 
-test: $(VENV)/.dev-installed
+test: $(VENV)/.dev-installed node_modules/.installed
 	bash scripts/test.sh
 
 notebooks: $(VENV)/.dev-installed
@@ -34,4 +39,4 @@ bench: $(VENV)/.dev-installed
 	for f in bench/*.py; do $(BIN)/python $$f || exit 1; done
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis notebooks/*.ipynb
+	rm -rf $(VENV) node_modules .pytest_cache .hypothesis notebooks/*.ipynb

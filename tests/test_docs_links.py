@@ -11,6 +11,9 @@
 - Every relative link of a Markdown file (``[text](path#anchor)``) points to a
   file that exists and, with an anchor, to one of its headings (GitHub's slugs).
 - Nothing names a path on the team's machines (``/work/...``).
+- docs/hecvat.md answers a school's review with evidence: every row of its
+  tables names a file or a test (``tests/x.py::test_name``) unless it says
+  "Not yet", and every file, folder and test it names exists.
 
 A URL (``https://github.com/.../README.md``) is not a citation of ours.
 """
@@ -64,10 +67,14 @@ def text_of(path: Path) -> str:
     return path.read_text(encoding="utf-8")
 
 
+def prose_of_text(text: str) -> str:
+    return _FENCE.sub("", text)
+
+
 @cache
 def prose_of(doc: Path) -> str:
     """The document without its fenced code blocks (a ``# comment`` there is no heading)."""
-    return _FENCE.sub("", text_of(doc))
+    return prose_of_text(text_of(doc))
 
 
 def _line(text: str, offset: int) -> int:
@@ -163,6 +170,36 @@ def outside_problems(text: str, citing: Path) -> Iterator[str]:
         yield f"{where}:{_line(text, match.start())}: names a path outside the repository"
 
 
+# A backticked repository path (with a slash, or a file name with a suffix), optionally ``::test_name``;
+# not a URL path (``/api/me``), a command (spaces) or a setting name.
+_REFERENCE = re.compile(r"`(?P<path>[\w.-]+/[\w./-]*|[\w-]+\.[A-Za-z]\w*)(?:::(?P<test>\w+))?`")
+_ROW = re.compile(r"^\|(?P<cells>.+)\|\s*$", re.MULTILINE)
+_NOT_YET = re.compile(r"\*\*not (?:yet|by the application)", re.IGNORECASE)
+
+
+def reference_problems(text: str, doc: Path) -> Iterator[str]:
+    """Each file, folder or test `text` names that does not exist."""
+    where = doc.relative_to(REPO) if doc.is_relative_to(REPO) else doc
+    for match in _REFERENCE.finditer(prose_of_text(text)):
+        path, test, line = match["path"], match["test"], _line(text, match.start())
+        target = (REPO / path).resolve()
+        if not (target.is_relative_to(REPO) and target.exists()):
+            yield f"{where}:{line}: names {path}, which is not in the repository"
+        elif test and not re.search(rf"^(?:async )?def {test}\(", text_of(target), re.MULTILINE):
+            yield f"{where}:{line}: names {path}::{test}, which has no such test"
+
+
+def evidence_problems(text: str, doc: Path) -> Iterator[str]:
+    """Each table row of `text` whose last cell names no file or test, unless its answer says "Not yet"."""
+    where = doc.relative_to(REPO) if doc.is_relative_to(REPO) else doc
+    for match in _ROW.finditer(prose_of_text(text)):
+        cells = [c.strip() for c in match["cells"].split("|")]
+        if set("".join(cells)) <= set("-: ") or cells[0] == "question":
+            continue  # the separator and the header
+        if not _REFERENCE.search(cells[-1]) and not _NOT_YET.search(match["cells"]):
+            yield f"{where}:{_line(text, match.start())}: \"{cells[0]}\" names no file or test"
+
+
 def _all(check: Callable[[str, Path], Iterable[str]], files: Iterable[Path]) -> list[str]:
     return [problem for path in files for problem in check(text_of(path), path)]
 
@@ -189,6 +226,13 @@ def test_markdown_links_point_to_files_and_headings_that_exist() -> None:
 def test_nothing_names_a_path_outside_the_repository() -> None:
     problems = _all(outside_problems, [*code_files(), *doc_files()])
     assert not problems, "\n".join(problems)
+
+
+def test_every_hecvat_answer_names_evidence_that_exists() -> None:
+    doc = REPO / "docs" / "hecvat.md"
+    problems = [*reference_problems(text_of(doc), doc), *evidence_problems(text_of(doc), doc)]
+    assert not problems, "\n".join(problems)
+    assert len(list(_REFERENCE.finditer(text_of(doc)))) > 50
 
 
 def test_the_checks_read_something() -> None:
@@ -255,6 +299,21 @@ def test_broken_links_and_anchors_are_reported() -> None:
     assert list(link_problems("[x](lti.md#no-such-heading)", doc))
     assert list(link_problems("[x](#no-such-heading)", doc))
     assert not list(link_problems("[x](lti.md) [y](https://example.com/a.md) [z](#scopes)", doc))
+
+
+def test_missing_evidence_is_reported() -> None:
+    doc = REPO / "docs" / "hecvat.md"
+    table = "| question | answer | shown by |\n|---|---|---|\n"
+    assert list(reference_problems("see `feedserver/no_such.py`", doc))
+    assert list(reference_problems("see `tests/test_app.py::test_no_such_test`", doc))
+    assert list(reference_problems("see `feedserver/nowhere/`", doc))
+    assert not list(reference_problems("`feedserver/crypto.py`, `feedserver/retention/`, `/api/me`, "
+                                       "`tests/test_app.py::test_unknown_pages_get_a_friendly_404`, "
+                                       "`.ci/run`, `muffin-feed prune --dry-run`, `MUFFIN_SECRET_KEY`", doc))
+    assert list(reference_problems("see `.ci/nothing`", doc))
+    assert list(evidence_problems(table + "| Encrypted? | Yes. | the code |\n", doc))
+    assert not list(evidence_problems(table + "| Encrypted? | Yes. | `feedserver/crypto.py` |\n", doc))
+    assert not list(evidence_problems(table + "| Audited? | **Not yet.** | — |\n", doc))
 
 
 def test_slugs_follow_github() -> None:

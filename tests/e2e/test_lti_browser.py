@@ -8,62 +8,19 @@ authorization endpoint, which auto-posts id_token and state back to
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import BrowserContext, Page, Route, expect
+from playwright.sync_api import BrowserContext, expect
 from sqlalchemy import func, select
 
 from feedserver.store.models import Assignment, Course, UsedNonce
 from feedserver.store.students import upsert_student
 from feedserver.typedefs import db_key
-from tests.lti.live import LiveLti, live_lti
-from tests.lti.platform import PlatformKeys, make_key
+from tests.lti.live import LiveLti, frame_keeps_no_cookie, open_course
 
 pytestmark = pytest.mark.browser
-
-
-
-@pytest.fixture(scope="module")
-def keys() -> PlatformKeys:
-    return PlatformKeys(signing=make_key("browser-1"), rotated=make_key("browser-2"), stranger=make_key("browser-1"))
-
-
-@pytest.fixture
-def live(tmp_path: Path, keys: PlatformKeys) -> Iterator[LiveLti]:
-    with live_lti(f"sqlite:///{tmp_path / 'muffin.sqlite3'}", keys) as running:
-        yield running
-
-
-
-
-
-def frame_keeps_no_cookie(context: BrowserContext, live: LiveLti, times: int = 1) -> list[str]:
-    """Act like Safari: the state cookie the tool set in the frame is gone when the platform posts
-    the launch, the first `times` times. (Chromium would keep it: our cookie is Partitioned.)
-    Cookies are attached after interception, so clearing them here takes them off this request.
-    Returns the names of the cookies removed."""
-    removed: list[str] = []
-    launches: list[str] = []
-
-    def handler(route: Route) -> None:
-        launches.append(route.request.url)
-        if len(launches) <= times:
-            removed.extend(c["name"] for c in context.cookies() if c["domain"] == "127.0.0.1")
-            context.clear_cookies()
-        route.continue_()
-
-    context.route(f"{live.url}/lti/launch", handler)
-    return removed
-
-
-def open_course(context: BrowserContext, live: LiveLti, user: str) -> Page:
-    page = context.new_page()
-    page.goto(f"{live.platform.url}/course?user={user}")
-    return page
 
 
 def lti_nonces(live: LiveLti) -> int:

@@ -14,7 +14,7 @@ import threading
 from collections.abc import Coroutine, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from aiohttp import web
 
@@ -25,6 +25,9 @@ from feedserver.logs import RouteAccessLogger
 from tests.conftest import make_config
 from tests.lti.helpers import NORTH, NORTH_ENV
 from tests.lti.platform import PlatformKeys, TestPlatform
+
+if TYPE_CHECKING:
+    from playwright.sync_api import BrowserContext, Page, Route
 
 T = TypeVar("T")
 PLATFORM_HOST = "127.0.0.2"
@@ -83,3 +86,29 @@ def live_lti(database_url: str, keys: PlatformKeys) -> Iterator[LiveLti]:
         loop.call_soon_threadsafe(loop.stop)
         thread.join(10)
         loop.close()
+
+
+def open_course(context: BrowserContext, live: LiveLti, user: str) -> Page:
+    """The platform's course page as `user` (a key of `TestPlatform.users`); it launches the tool in its frame."""
+    page = context.new_page()
+    page.goto(f"{live.platform.url}/course?user={user}")
+    return page
+
+
+def frame_keeps_no_cookie(context: BrowserContext, live: LiveLti, times: int = 1) -> list[str]:
+    """Act like Safari: the state cookie the tool set in the frame is gone when the platform posts
+    the launch, the first `times` times. (Chromium would keep it: our cookie is Partitioned.)
+    Cookies are attached after interception, so clearing them here takes them off this request.
+    Returns the names of the cookies removed."""
+    removed: list[str] = []
+    launches: list[str] = []
+
+    def handler(route: Route) -> None:
+        launches.append(route.request.url)
+        if len(launches) <= times:
+            removed.extend(c["name"] for c in context.cookies() if c["domain"] == "127.0.0.1")
+            context.clear_cookies()
+        route.continue_()
+
+    context.route(f"{live.url}/lti/launch", handler)
+    return removed
