@@ -16,9 +16,6 @@ from tests.lti.platform import PlatformKeys, make_key
 if TYPE_CHECKING:  # playwright is needed by the browser tests only
     from playwright.sync_api import Browser, BrowserContext
 
-if TYPE_CHECKING:  # playwright is needed by the browser tests only
-    from playwright.sync_api import Browser, BrowserContext
-
 
 @pytest.fixture
 def stack(tmp_path: Path) -> Iterator[LiveStack]:
@@ -45,12 +42,3 @@ def keys() -> PlatformKeys:
 def live(tmp_path: Path, keys: PlatformKeys) -> Iterator[LiveLti]:
     with live_lti(f"sqlite:///{tmp_path / 'muffin.sqlite3'}", keys) as running:
         yield running
-
-
-@pytest.fixture
-def context(browser: Browser) -> Iterator[BrowserContext]:
-    """A desktop window, wide enough for a platform page that holds the tool's frame."""
-    context = browser.new_context(viewport={"width": 1000, "height": 1100})
-    context.set_default_timeout(15_000)
-    yield context
-    context.close()
