@@ -86,7 +86,7 @@ class LoadResult:
     >>> sem = datasets.sample_semester()
     >>> res = read_ics(sem.calendar_feed, student=sem.student, tz=sem.time_zone)
     >>> len(res.frame), res.skipped["code"].value_counts().to_dict()
-    (131, {'not_assignment': 20})
+    (131, {'not_assignment': 33})
     """
 
     frame: pd.DataFrame
