@@ -213,6 +213,9 @@ class RenderedFeed(Base):
     student_id: Mapped[int] = mapped_column(ForeignKey("students.id", ondelete="CASCADE"), primary_key=True)
     kind: Mapped[str] = mapped_column(String(20), primary_key=True)
     body: Mapped[bytes] = mapped_column(LargeBinary)
+    body_gzip: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    """`body` gzipped once at render (`feeds.publish.gzip_body`), what calendar apps ask for; None if
+    rendered before migration 0005."""
     etag: Mapped[str] = mapped_column(String(80))
     rendered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
