@@ -249,6 +249,8 @@ class SyncRun(Base):
     removed: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     worker: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    canvas_digest: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    """Hash of every Canvas response this run read (sync/unchanged.py); None for other sources."""
 
 
 class PlannedSession(Base):

@@ -6,7 +6,10 @@ Ordering matters and is the point of this module:
    malformed or truncated JSON, pagination loop, revoked grant) stops here
    and only a `SyncRun` with outcome "error" and the reason is written, so
    the stored assignments and the rendered feed stay byte-identical;
-2. then one transaction writes the new, changed and deleted assignments, the
+2. if Canvas answered byte for byte what it answered in the last successful
+   run (sync/unchanged.py), only the run is recorded: nothing to classify,
+   store or render;
+3. otherwise one transaction writes the new, changed and deleted assignments, the
    re-rendered feed (only if something a calendar shows changed, or the last
    run failed, or there is no feed yet) and the run record together: a poll
    sees the old state or the new one, never a mix.
@@ -37,6 +40,7 @@ from ..config import Config
 from ..feeds.publish import rerender
 from ..store.models import RenderedFeed, Student, SyncRun
 from .apply import Changes, apply_coursework, assignment_values
+from .unchanged import snapshot_digest, unchanged_since_last_run
 
 __all__ = [
     "SOURCE_SYNCS",
@@ -110,6 +114,19 @@ async def sync_oauth_student(deps: SyncDeps, student: StudentRef, worker: str | 
         _LOGGER.info("sync of student %s failed: %s", student.id, type(exc).__name__)
         return await record_failure(deps, student.id, started, client.requests, str(exc), worker,
                                     rerender_feed=isinstance(exc, ReconnectNeeded))
+    digest = snapshot_digest(client.responses_digest)
+    async with deps.db() as session:
+        unchanged = await unchanged_since_last_run(session, student.id, digest)
+    if unchanged:
+        now = deps.clock()
+        async with deps.db.begin() as session:
+            session.add(SyncRun(student_id=student.id, started_at=started, finished_at=now, outcome="ok",
+                                requests=client.requests, canvas_digest=digest, worker=worker))
+            row = await session.get(Student, student.id)
+            if row is not None:
+                row.last_sync_at = now
+        _LOGGER.info("synced student %s: %d requests, unchanged", student.id, client.requests)
+        return SyncOutcome(student.id, "ok", client.requests)
     # HTML stripping and classification are CPU work: keep the event loop free for feed polls.
     values = await asyncio.to_thread(assignment_values, coursework.assignments)
     now = deps.clock()
@@ -121,7 +138,7 @@ async def sync_oauth_student(deps: SyncDeps, student: StudentRef, worker: str | 
             rendered = any(result.values())
         session.add(SyncRun(student_id=student.id, started_at=started, finished_at=deps.clock(), outcome="ok",
                             requests=client.requests, added=changes.added, changed=changes.changed,
-                            removed=changes.removed, worker=worker))
+                            removed=changes.removed, worker=worker, canvas_digest=digest))
         row = await session.get(Student, student.id)
         if row is not None:
             row.last_sync_at = now
