@@ -9,7 +9,7 @@ indexed query per batch of concurrent polls, the rendered feed's gzip bytes
 included) and keeps the bytes.
 
 The same run then empties ``rendered_feeds.body_gzip`` (feeds rendered before
-migration 0005 look so) and polls again with another fresh cache: the bytes are
+migration 0007 look so) and polls again with another fresh cache: the bytes are
 then read by a second query and compressed on the spot, which is how every
 first poll went before the gzip bytes were stored.
 

@@ -3,16 +3,30 @@
 Unknown keys are ignored and missing keys take defaults, so adding a setting
 needs no migration. `StudentSettings.merged` is the one gate for changes from
 the pages and the API (through `feeds.preferences.update_settings`).
+
+The student's time zone is a column of its own (`Student.time_zone`, it
+places every date), but it is validated here too: `check_time_zone`.
+
+Why the defaults of what the calendar shows besides assignments are what
+they are: course calendar events and to-do items are coursework a teacher
+set, so they are on; personal Canvas events and planner notes are the
+student's own private entries, not coursework, so they are off, and while
+off we neither store them nor (personal events) ask Canvas for them (FERPA:
+keep the minimum). Canvas's own calendar feed has no planner notes either,
+so a student who swaps it for ours loses nothing by the default.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import asdict, dataclass, fields
 from datetime import date
 from typing import Any
+from zoneinfo import ZoneInfo, available_timezones
 
-__all__ = ["MAX_DAYS_OFF", "MAX_HIDDEN_COURSES", "MAX_REMINDERS", "StudentSettings", "SettingsError", "WEEKDAYS"]
+__all__ = ["MAX_DAYS_OFF", "MAX_HIDDEN_COURSES", "MAX_REMINDERS", "StudentSettings", "SettingsError", "WEEKDAYS",
+           "check_time_zone", "time_zone_choices"]
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 #: Every list a student can send has a length limit: far above real use, far below a flood.
@@ -42,6 +56,12 @@ class StudentSettings:
     """"timed" (ends at the due time) or "all_day" (on the due date)."""
     reminder_minutes: tuple[int, ...] = ()
     """VALARM offsets before the due time; calendar apps may ignore them."""
+    hidden_event_courses: tuple[str, ...] = ()
+    """Canvas course ids whose calendar events are left out (their assignments stay)."""
+    personal_events: bool = False
+    """The student's own (personal) Canvas calendar events: fetched and shown only when on."""
+    planner_notes: bool = False
+    """The student's Canvas planner notes: stored and shown only when on."""
     # Balance suggestions (muffin_analytics.plan)
     suggestions: bool = False
     free_hours: tuple[float, ...] = (3.0, 3.0, 3.0, 3.0, 3.0, 4.0, 4.0)
@@ -87,7 +107,7 @@ def _validate(key: str, value: Any) -> Any:
     def fail(message: str) -> SettingsError:
         return SettingsError(key, message)
 
-    if key == "hidden_courses":
+    if key in ("hidden_courses", "hidden_event_courses"):
         ids = [_course_id(v) for v in value] if isinstance(value, list) and len(value) <= MAX_HIDDEN_COURSES else None
         if ids is None or None in ids:
             raise fail(f"must be a list of up to {MAX_HIDDEN_COURSES} Canvas course ids")
@@ -105,7 +125,7 @@ def _validate(key: str, value: Any) -> Any:
         if minutes is None or not all(m is not None and 0 <= m <= 10080 for m in minutes):
             raise fail(f"must be up to {MAX_REMINDERS} whole numbers of minutes between 0 and 10080")
         return sorted(set(minutes))
-    if key == "suggestions":
+    if key in ("suggestions", "personal_events", "planner_notes"):
         if not isinstance(value, bool):
             raise fail("must be true or false")
         return value
@@ -149,3 +169,24 @@ def _course_id(value: Any) -> str | None:
         return value if _COURSE_ID.fullmatch(value) else None
     number = _whole(value)
     return str(number) if number is not None and 0 <= number < 10**20 else None
+
+
+def check_time_zone(value: Any) -> str:
+    """An IANA time zone name zoneinfo knows (``Europe/Copenhagen``), else `SettingsError`."""
+    if not isinstance(value, str) or value not in _zones():
+        raise SettingsError("time_zone", "must be a time zone such as America/Chicago or Europe/Copenhagen")
+    ZoneInfo(value)  # loadable, not only listed
+    return value
+
+
+def time_zone_choices() -> list[str]:
+    """Every zone a student may pick, sorted; the plain <select> on the connect form and /me."""
+    return sorted(_zones())
+
+
+@functools.cache
+def _zones() -> frozenset[str]:
+    # Once: available_timezones() walks the zone files on every call. Region/City names
+    # only (and UTC), as browsers report them; no "EST" or "posix/..." aliases.
+    return frozenset(z for z in available_timezones()
+                     if z == "UTC" or ("/" in z and not z.startswith(("posix/", "right/"))))

@@ -188,6 +188,17 @@ def deadline_clusters(
 ) -> pd.DataFrame:
     """Bunched deadlines: windows of *window_hours* with many deadlines or hours due.
 
+    A window starts at each deadline and holds every deadline of that
+    student up to *window_hours* later; it is *busy* when it holds
+    *min_count* deadlines or *min_hours* hours.  Clusters are busy windows,
+    taken in time order without overlap: the first busy window is a cluster,
+    and the next cluster is the first busy window that starts after its last
+    deadline.  Each cluster therefore spans at most *window_hours*, as its
+    reason says, and a term of steady deadlines gives one short cluster per
+    bunch, never one term-long chain.  A deadline of a busy window that
+    starts inside an earlier cluster belongs to that window only; it is
+    reported if a later busy window holds it.
+
     Parameters
     ----------
     df : pandas.DataFrame
@@ -211,8 +222,10 @@ def deadline_clusters(
     Returns
     -------
     pandas.DataFrame
-        :data:`CRUNCH_COLUMNS` with ``level == "cluster"``; ``start``/``end``
-        are the work days of the first and last deadline of the cluster.
+        :data:`CRUNCH_COLUMNS` with ``level == "cluster"``, one row per
+        cluster; ``start``/``end`` are the work days of its first and last
+        deadline; ``n_deadlines`` and ``hours`` count the deadlines of its
+        window.
 
     Examples
     --------
@@ -255,40 +268,40 @@ def deadline_clusters(
     idx = np.flatnonzero(flagged)
     if not len(idx):
         return _empty()
-    reach = np.maximum.accumulate(end[idx])
-    new = np.ones(len(idx), dtype=bool)
-    new[1:] = idx[1:] > reach[:-1]
-    cluster_first = idx[new]
-    cluster_last = reach[np.concatenate((np.flatnonzero(new)[1:] - 1, [len(idx) - 1]))]
+    # Busy windows in time order, skipping those that start inside the cluster
+    # just taken: merging them would chain a steady term into one cluster.
+    firsts = []
+    at = 0
+    while at < len(idx):
+        firsts.append(idx[at])
+        at = int(np.searchsorted(idx, end[idx[at]], side="right"))
+    cluster_first = np.asarray(firsts, dtype=np.intp)
+    cluster_last = end[cluster_first]
     zones = resolve_tz(rows, tz)
     wall = local_wall(rows["due_at"], zones)
     work_day = (wall.astype(np.int64) - cutoff_hour * 3_600_000_000) // _US_PER_DAY
     titles = rows["title"].astype("str").to_numpy(dtype=object) if "title" in rows.columns else np.full(len(rows), "?", dtype=object)
     courses = rows["course"].astype("str").to_numpy(dtype=object) if "course" in rows.columns else np.full(len(rows), "", dtype=object)
     minute = (wall.astype(np.int64) // 60_000_000).tolist()
-    peak_counts = np.maximum.reduceat(count, cluster_first).tolist()
-    peak_hours_all = np.maximum.reduceat(due_hours, cluster_first).tolist()
     reasons, n_dead, tot_hours, severity = [], [], [], []
-    for c, (a, b) in enumerate(zip(cluster_first.tolist(), cluster_last.tolist())):
+    for a, b in zip(cluster_first.tolist(), cluster_last.tolist()):
         n = b - a + 1
-        h = float(prefix[b + 1] - prefix[a])
-        peak_count = peak_counts[c]
-        peak_hours = peak_hours_all[c]
+        h = float(due_hours[a])
         names = [f"{titles[i]} ({courses[i]})" if courses[i] else str(titles[i]) for i in range(a, min(b + 1, a + 4))]
         more = f" and {n - 4} more" if n > 4 else ""
         span = f"{fmt_wall_minute(minute[a])} – {fmt_wall_minute(minute[b])}"
         why = []
         need = int(threshold[codes[a]])
-        if peak_count >= need:
-            why.append(f"{peak_count} deadlines within {window_hours:g} h")
-        if min_hours is not None and peak_hours >= min_hours - 1e-9:
-            why.append(f"{fmt_hours(peak_hours)} of work due within {window_hours:g} h")
+        if n >= need:
+            why.append(f"{n} deadlines within {window_hours:g} h")
+        if min_hours is not None and h >= min_hours - 1e-9:
+            why.append(f"{fmt_hours(h)} of work due within {window_hours:g} h")
         reasons.append(f"{' and '.join(why).capitalize()} ({span}): {', '.join(names)}{more}")
         n_dead.append(n)
         tot_hours.append(h)
-        sev = peak_count / need
+        sev = n / need
         if min_hours:
-            sev = max(sev, peak_hours / min_hours)
+            sev = max(sev, h / min_hours)
         severity.append(sev)
     return pd.DataFrame(
         {

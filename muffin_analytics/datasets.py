@@ -62,7 +62,7 @@ class SampleSemester:
     >>> from muffin_analytics.datasets import sample_semester
     >>> sem = sample_semester()
     >>> sem.student, sem.time_zone, str(sem.term_start), len(sem.courses), len(sem.assignments)
-    ('Ava', 'America/Chicago', '2026-08-31', 4, 134)
+    ('Ava', 'America/Chicago', '2026-08-31', 4, 138)
     """
 
     student: str
@@ -99,10 +99,10 @@ def sample_semester() -> SampleSemester:
     ('Ava', 'America/Chicago', '2026-08-31', 4)
     >>> feed = load.read_ics(sem.calendar_feed, student=sem.student, tz=sem.time_zone)
     >>> len(feed.frame), feed.skipped["code"].value_counts().to_dict()
-    (131, {'not_assignment': 20})
+    (131, {'not_assignment': 33})
     >>> api = load.from_canvas(sem.assignments, sem.courses, student=sem.student, tz=sem.time_zone)
     >>> int(api["points"].notna().sum()), int(api["submitted"].sum())
-    (116, 74)
+    (120, 74)
     """
     about = json.loads(_read("student.json"))
     return SampleSemester(

@@ -23,7 +23,7 @@
 #   and project proposals come due together. Working the
 #   way most students do (the last-minute profile), the median student's
 #   heaviest week holds **29 h**.
-# - *Which course combinations create crunches?* **21 %** of students have at
+# - *Which course combinations create crunches?* **20 %** of students have at
 #   least one crunch week (more than **37.5 h**). Writing-
 #   and reading-heavy combinations crunch most: **80 %** of the students who take
 #   **ARTH 100 + PHIL 101** do, while pairs of math, physics and language
@@ -33,7 +33,7 @@
 #   **100 %**, and the students' ranking by peak load is unchanged (Spearman ρ =
 #   **1.00**). The *level* is not: the share of students with a crunch week
 #   moves from **0 %** to **89 %**. Changing the rates of some kinds relative to
-#   others moves peak weeks too: with exams ×2 and readings ×0.5, only **42 %**
+#   others moves peak weeks too: with exams ×2 and readings ×0.5, only **43 %**
 #   keep theirs. Absolute thresholds need per-student calibration
 #   (`effort.calibrate`); the shape of the term does not.
 

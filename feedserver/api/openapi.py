@@ -20,6 +20,7 @@ from ..config import ServerConfig
 from ..feeds.tokens import FEED_KINDS
 from ..json_input import MAX_SAFE_INTEGER
 from ..settings import MAX_DAYS_OFF, MAX_HIDDEN_COURSES, MAX_REMINDERS
+from ..source_status import PROBLEMS
 from .appkeys import openapi_key
 from .errors import CODES
 from .params import ASSIGNMENT_KINDS, FIRST_DATE, LAST_DATE, SUBMISSION_STATES
@@ -88,6 +89,14 @@ def _schemas() -> dict[str, Any]:
         "session_hours": {"type": "number", "minimum": 0.25, "maximum": 8},
         "session_start_hour": {"type": "integer", "minimum": -1, "maximum": 23,
                                "description": "Local start hour of suggested sessions; -1 for all-day."},
+        "hidden_event_courses": {"type": "array", "maxItems": MAX_HIDDEN_COURSES,
+                                 "items": {"type": ["string", "integer"], "pattern": "^[0-9]{1,20}$", "minimum": 0,
+                                           "maximum": MAX_SAFE_INTEGER},
+                                 "description": "Canvas course ids whose calendar events are left out."},
+        "personal_events": {"type": "boolean",
+                            "description": "Show the student's personal Canvas calendar events (off by default)."},
+        "planner_notes": {"type": "boolean",
+                          "description": "Show the student's Canvas planner notes (off by default)."},
     }
     read_only = {
         "free_time_answered": {"type": "boolean", "readOnly": True,
@@ -135,7 +144,7 @@ def _schemas() -> dict[str, Any]:
         },
         "Me": {
             "type": "object", "additionalProperties": False,
-            "required": ["user", "institution", "status", "source", "feed", "last_sync_at"],
+            "required": ["user", "institution", "status", "source", "feed", "last_sync_at", "problem"],
             "properties": {
                 "user": {"type": "object", "additionalProperties": False,
                          "required": ["name", "canvas_user_id", "time_zone"],
@@ -149,6 +158,26 @@ def _schemas() -> dict[str, Any]:
                 "source": {"type": "string", "enum": ["oauth", "canvas_feed"]},
                 "feed": _ref("FeedLinks"),
                 "last_sync_at": _UTC_TIME,
+                "problem": {
+                    "description": "Why the calendar stopped updating, and what to do; null while all is well.",
+                    "oneOf": [{"type": "null"}, {
+                        "type": "object", "additionalProperties": False,
+                        "required": ["kind", "title", "explanation", "action", "since", "detail",
+                                     "feed_notice_from"],
+                        "properties": {
+                            "kind": {"type": "string", "enum": list(PROBLEMS)},
+                            "title": {"type": "string"},
+                            "explanation": {"type": "string", "description": "What happened."},
+                            "action": {"type": "string", "description": "What the student can do."},
+                            "since": {"type": "string", "format": "date-time",
+                                      "description": "First failure after the last good sync (UTC)."},
+                            "detail": {"type": ["string", "null"], "description": "What the last attempt met."},
+                            "feed_notice_from": {"type": "string", "format": "date-time",
+                                                 "description": "From when the feed shows one notice event "
+                                                                "for it (UTC; a day after `since` for "
+                                                                "Canvas being down, at once otherwise)."},
+                        }}],
+                },
             },
         },
         "Settings": {

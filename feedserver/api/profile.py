@@ -12,12 +12,14 @@ from ..config import Config
 from ..crypto import TokenCipher
 from ..feeds.tokens import current_feed_token, feed_links
 from ..settings import StudentSettings
+from ..source_status import PROBLEMS, notice_starts
 from ..store.models import Institution as InstitutionRow
-from ..store.models import Student
+from ..store.models import Student, SyncRun
 from .assignments import iso_utc
 from .errors import api_problem
 
-__all__ = ["load_student", "profile_document", "feed_document", "settings_document", "institutions_document"]
+__all__ = ["load_student", "problem_document", "profile_document", "feed_document", "settings_document",
+           "institutions_document"]
 
 
 async def load_student(db: async_sessionmaker, student_id: int) -> tuple[Student, InstitutionRow]:
@@ -48,6 +50,20 @@ async def feed_document(config: Config, db: async_sessionmaker, cipher: TokenCip
     return {"kind": kind, **asdict(feed_links(config.server.public_url, token, kind))}
 
 
+async def problem_document(db: async_sessionmaker, student: Student) -> dict[str, Any] | None:
+    """Why the student's calendar stopped updating (feedserver.source_status), or None."""
+    problem = PROBLEMS.get(student.source_problem or "")
+    if problem is None or student.source_problem_since is None:
+        return None
+    async with db() as session:
+        detail = await session.scalar(select(SyncRun.error).where(
+            SyncRun.student_id == student.id, SyncRun.outcome == "error").order_by(SyncRun.id.desc()).limit(1))
+    return {"kind": problem.kind, "title": problem.headline[:1].upper() + problem.headline[1:],
+            "explanation": problem.explanation, "action": problem.action,
+            "since": iso_utc(student.source_problem_since), "detail": detail,
+            "feed_notice_from": iso_utc(notice_starts(problem.kind, student.source_problem_since))}
+
+
 async def profile_document(config: Config, db: async_sessionmaker, cipher: TokenCipher,
                            student_id: int) -> dict[str, Any]:
     """The body of ``GET /api/me``."""
@@ -62,6 +78,7 @@ async def profile_document(config: Config, db: async_sessionmaker, cipher: Token
         "source": student.source,
         "feed": feed,
         "last_sync_at": iso_utc(student.last_sync_at),
+        "problem": await problem_document(db, student),
     }
 
 

@@ -27,11 +27,13 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from aiohttp import web
+from sqlalchemy import select
 
 from ..config import Institution
 from ..feeds.me import feed_sections
-from ..feeds.tokens import FeedLinks, current_feed_token, feed_links
-from ..store.models import Student
+from ..feeds.tokens import current_feed_token, feed_links
+from ..source_status import PROBLEMS, RECONNECT
+from ..store.models import Student, SyncRun
 from ..typedefs import cipher_key, config_key, db_key
 from .appkeys import MeBlock, MeSection, me_blocks_key, me_sections_key
 from .csrf import csrf_token
@@ -41,11 +43,13 @@ __all__ = [
     "ME_PAGES",
     "ConnectionStatus",
     "MeBlock",
+    "ProblemView",
     "add_me_block",
     "add_me_section",
     "connection_status",
     "core_blocks",
     "feed_section",
+    "last_error",
     "me_context",
 ]
 
@@ -61,6 +65,22 @@ AREAS = ("notices", "sections")
 
 
 @dataclass(frozen=True)
+class ProblemView:
+    """Why the calendar stopped updating (feedserver.source_status), for me/_problem.html and the embed."""
+
+    kind: str
+    headline: str
+    explanation: str
+    action: str
+    since: str
+    """When it started, as the student reads it."""
+    detail: str | None
+    """What the last failed sync said (no secret: see sync/job.py `record_failure`)."""
+    new_address: bool
+    """Offer the form for a new calendar-feed address."""
+
+
+@dataclass(frozen=True)
 class ConnectionStatus:
     connected: bool
     """False when Canvas refused our grant: the student must sign in again."""
@@ -69,6 +89,8 @@ class ConnectionStatus:
     reconnect_url: str
     last_sync: str | None
     """Last successful sync in the student's time zone, e.g. "Tue 3 Nov 2026, 14:05 (America/Chicago)"."""
+    problem: ProblemView | None = None
+    """Set while the student's source fails (not for a revoked grant: `connected` says that)."""
 
 
 def add_me_block(app: web.Application, template: str, *, page: str = "overview", area: str = "sections",
@@ -99,14 +121,32 @@ def format_local(moment: datetime, zone: str) -> str:
     return f"{local:%a} {local.day} {local:%b %Y, %H:%M} ({zone})"
 
 
-def connection_status(student: Student, institution: Institution) -> ConnectionStatus:
+def connection_status(student: Student, institution: Institution, detail: str | None = None) -> ConnectionStatus:
+    """The /me status section; `detail` is the last failed sync's reason (`last_error`)."""
+    problem = None
+    if student.source_problem in PROBLEMS and student.source_problem != RECONNECT and student.source_problem_since:
+        kind = PROBLEMS[student.source_problem]
+        problem = ProblemView(kind.kind, kind.headline[:1].upper() + kind.headline[1:], kind.explanation, kind.action,
+                              format_local(student.source_problem_since, student.time_zone), detail,
+                              kind.new_address)
     return ConnectionStatus(
         connected=student.status == "active",
         school_name=institution.name,
         canvas_url=institution.canvas_url,
         reconnect_url=f"/login?institution={institution.slug}&return_to=/me",
         last_sync=format_local(student.last_sync_at, student.time_zone) if student.last_sync_at else None,
+        problem=problem,
     )
+
+
+async def last_error(request: web.Request, student: Student) -> str | None:
+    """The reason the student's last sync failed, if their source is failing now."""
+    if student.source_problem is None:
+        return None
+    async with request.app[db_key]() as session:
+        return await session.scalar(select(SyncRun.error).where(SyncRun.student_id == student.id,
+                                                                SyncRun.outcome == "error")
+                                    .order_by(SyncRun.id.desc()).limit(1))
 
 
 async def feed_section(request: web.Request, student: Student) -> Mapping[str, Any]:
@@ -123,6 +163,7 @@ def core_blocks() -> list[MeBlock]:
     """The blocks auth itself shows (features add theirs with `add_me_block`)."""
     return [
         MeBlock("me/_reconnect.html", "overview", "notices", 100, None),
+        MeBlock("me/_problem.html", "overview", "notices", 110, None),
         MeBlock("me/_undated_notice.html", "overview", "notices", 800, _feed_settings),
         MeBlock("me/_status.html", "overview", "sections", 100, None),
         MeBlock("me/_subscribe.html", "overview", "sections", 200, feed_section),
@@ -138,7 +179,7 @@ async def me_context(request: web.Request, student: Student, institution: Instit
     blocks = sorted((b for b in request.app[me_blocks_key] if b.page == page), key=lambda b: b.order)
     context: dict[str, Any] = {
         "student": student,
-        "status": connection_status(student, institution),
+        "status": connection_status(student, institution, await last_error(request, student)),
         "csrf_token": await csrf_token(request),
         "page": page,
         "pages": ME_PAGES,

@@ -55,9 +55,12 @@ READS = (
     ("Your profile's calendar feed address",
      "to recognise you if you connected that feed before (we keep only a one-way fingerprint of it)"),
     ("Your active courses (name, code, time zone)", "to group assignments and name them in the calendar"),
-    ("Assignments: title, dates, points, type, link, and whether you submitted",
+    ("Assignments: title, dates, points, type, link, and whether you submitted (each checkpoint too)",
      "to put deadlines in your calendar and mark what is done"),
-    ("Planner items and calendar events of your courses", "for quizzes and events that have no assignment"),
+    ("Calendar events of your courses, sections and groups; pages and discussions with a to-do date",
+     "for exams, sessions and to-dos that have no assignment"),
+    ("Only if you turn them on: your personal Canvas events and planner notes",
+     "to show your own entries in the same calendar"),
 )
 
 

@@ -37,6 +37,7 @@ from ..canvas import oauth
 from ..canvas.errors import CanvasError, Forbidden, OAuthError, ReconnectNeeded, TokenExpired
 from ..config import Config, Institution
 from ..crypto import TokenCipher
+from ..feeds.publish import rerender
 from ..metrics.instruments import TOKEN_REFRESHES
 from ..secure import constant_time_equals
 from ..store import students
@@ -249,6 +250,11 @@ class TokenStore:
         )
 
     async def _reconnect_needed(self, student_id: int, why: str) -> NoReturn:
-        await students.set_status(self.db, student_id, "reconnect_needed")
+        now = self.clock()
+        await students.mark_reconnect_needed(self.db, student_id, now)
+        async with self.db.begin() as session:
+            # The feed gains its "Reconnect" event now, whoever found the grant gone (a sync, the
+            # proxy, a page): a sync skips the student from here on, so it would never render it.
+            await rerender(session, student_id, public_url=self.config.server.public_url, now=now)
         _LOGGER.warning("student %s needs to reconnect Canvas: %s", student_id, why)
         raise ReconnectNeeded(f"student {student_id} must sign in with Canvas again ({why})")

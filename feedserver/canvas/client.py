@@ -120,6 +120,11 @@ class CanvasClient:
         """Seconds slept to let the rate-limit bucket drain."""
         self._digest = hashlib.sha256()
 
+    @property
+    def canvas_url(self) -> str:
+        """The school's Canvas, ``scheme://host[:port]`` (the origin every link must be on)."""
+        return str(self._origin)
+
     async def get(self, path: str, params: Params = ()) -> Any:
         """One JSON document from ``GET {canvas}/api/v1/...`` (`path` starts with /api/v1/)."""
         data, _ = await self._get(self._url(path, params), f"GET {path}")

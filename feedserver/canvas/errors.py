@@ -20,6 +20,7 @@ __all__ = [
     "TokenExpired",
     "Unauthorized",
     "Forbidden",
+    "ScopeMissing",
     "ReconnectNeeded",
     "MalformedResponse",
     "OAuthError",
@@ -69,6 +70,12 @@ Unauthorized = TokenExpired
 class Forbidden(CanvasError):
     """401 without ``WWW-Authenticate``, or 403: the token is fine but may not do this
     (scope missing, course concluded, permission off). Refreshing will not help."""
+
+
+class ScopeMissing(Forbidden):
+    """401 "Insufficient scopes on access token.": the school's key does not grant this
+    endpoint (it enforces a scope list without it). The whole endpoint is off for this
+    school; callers that can do without it (groups, checkpoint submissions) carry on."""
 
 
 class ReconnectNeeded(CanvasError):
@@ -142,6 +149,9 @@ def error_for_response(status: int, headers: Mapping[str, str], body: str, *, wh
     if status == 401:
         if "WWW-Authenticate" in headers:
             return TokenExpired(f"{what}: access token rejected (401){suffix}", status=status)
+        if "insufficient scopes" in detail.lower():
+            return ScopeMissing(f"{what}: the school's developer key does not allow this (401){suffix}",
+                                status=status)
         return Forbidden(f"{what}: not permitted for this token (401){suffix}", status=status)
     if status == 403:
         return Forbidden(f"{what}: forbidden (403){suffix}", status=status)

@@ -16,4 +16,6 @@ READ_ONLY_SCOPES = (
     "url:GET|/api/v1/planner/items",
     "url:GET|/api/v1/users/self/upcoming_events",
     "url:GET|/api/v1/calendar_events",
+    "url:GET|/api/v1/users/self/groups",
+    "url:GET|/api/v1/courses/:course_id/students/submissions",
 )

@@ -2,10 +2,13 @@
 
 One base, `FeedError`, whose message is written for the student (it is shown
 on the connect page and stored as a sync run's reason), so it never quotes
-the feed URL itself: that URL is a secret like a password.
+the feed URL itself: that URL is a secret like a password. Each class names
+the `feedserver.source_status` problem it is when a sync meets it.
 """
 
 from __future__ import annotations
+
+from ..source_status import BROKEN, FEED_GONE, LOGIN_PAGE, UNAVAILABLE
 
 __all__ = [
     "AddressRefused",
@@ -15,12 +18,15 @@ __all__ = [
     "FeedTooLarge",
     "FeedUnavailable",
     "FeedUrlRefused",
+    "LoginPage",
     "NotACalendar",
 ]
 
 
 class FeedError(Exception):
     """Base: the feed cannot be used; `str(exc)` is a sentence a student can act on."""
+
+    problem = BROKEN
 
 
 class FeedUrlRefused(FeedError):
@@ -34,6 +40,8 @@ class AddressRefused(FeedUrlRefused):
 class FeedUnavailable(FeedError):
     """The host did not answer usefully (timeout, connection refused, 5xx, too many redirects)."""
 
+    problem = UNAVAILABLE
+
 
 class FeedBusy(FeedError):
     """Too many connection attempts for one Canvas host just now; `retry_after` is in seconds."""
@@ -45,6 +53,14 @@ class FeedBusy(FeedError):
 
 class FeedGone(FeedError):
     """Canvas answered 404/401/403: the feed URL was reset or is wrong."""
+
+    problem = FEED_GONE
+
+
+class LoginPage(FeedError):
+    """A web page (a sign-in page, or a redirect to one) instead of the calendar."""
+
+    problem = LOGIN_PAGE
 
 
 class FeedTooLarge(FeedError):

@@ -9,6 +9,11 @@ host names are checked by the resolver as they are connected to. Bodies are
 streamed against a size cap and must be iCalendar; a total timeout bounds
 slow or endless answers. Conditional requests (If-None-Match,
 If-Modified-Since) make an unchanged feed cost Canvas a 304.
+
+A redirect to a sign-in page (a path with ``login``) and a web page where
+the calendar should be are `LoginPage`: what a student sees when their
+feed address was reset or their school put a single sign-on in front of
+Canvas, which only they can fix.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from yarl import URL
 
 from ..http_policy import DEFAULT_TIMEOUT
 from .addresses import AddressPolicy, public_only
-from .errors import FeedError, FeedGone, FeedTooLarge, FeedUnavailable, NotACalendar
+from .errors import FeedError, FeedGone, FeedTooLarge, FeedUnavailable, LoginPage, NotACalendar
 from .resolver import CheckedResolver
 from .urls import HttpRule, check_target
 
@@ -35,6 +40,9 @@ MAX_FEED_BYTES = 5_000_000
 MAX_REDIRECTS = 3
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _CALENDAR_TYPES = frozenset({"text/calendar", "application/ics", "text/x-vcalendar"})
+_WEB_PAGE_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+_LOGIN_PAGE = ("Canvas answered with a web page (probably a sign-in page) instead of your calendar. Copy the "
+               "address again from Canvas → Calendar → Calendar Feed.")
 _CHUNK = 64 * 1024
 
 
@@ -116,9 +124,12 @@ class FeedFetcher:
                         if not location:
                             raise FeedUnavailable("Canvas answered with a redirect that leads nowhere.")
                         try:
-                            current = str(response.url.join(URL(location)))
+                            target = response.url.join(URL(location))
                         except ValueError:
                             raise FeedUnavailable("Canvas answered with a redirect to an invalid address.") from None
+                        if "login" in target.path.lower():
+                            raise LoginPage(_LOGIN_PAGE)
+                        current = str(target)
                         continue
                     return await self._result(response, hop + 1)
             except FeedError:
@@ -138,6 +149,8 @@ class FeedFetcher:
                            "again from Canvas → Calendar → Calendar Feed.")
         if response.status != 200:
             raise FeedUnavailable(f"Canvas answered with an error ({response.status}). Try again later.")
+        if response.content_type in _WEB_PAGE_TYPES:
+            raise LoginPage(_LOGIN_PAGE)
         if response.content_type not in _CALENDAR_TYPES:
             raise NotACalendar("That address did not return a calendar file.")
         if (response.content_length or 0) > self.max_bytes:

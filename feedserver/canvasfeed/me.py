@@ -1,4 +1,5 @@
-"""The /me section of calendar-feed students: what they get, what they lack, how to upgrade."""
+"""The /me section of calendar-feed students: what they get, what they lack, how to upgrade,
+and their time zone (Canvas's feed does not say it)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 from aiohttp import web
 
 from ..auth.login import sign_in_url
+from ..settings import time_zone_choices
 from ..store.feed_students import SOURCE
 from ..store.models import Institution as InstitutionRow
 from ..store.models import Student
@@ -27,4 +29,6 @@ async def feed_me_section(request: web.Request, student: Student) -> Mapping[str
         "host": row.canvas_host if row is not None else "",
         "upgrade_url": sign_in_url(school.slug, "/me") if school else None,
         "school_name": school.name if school else None,
+        "time_zone": student.time_zone,
+        "zones": time_zone_choices(),
     }}

@@ -13,7 +13,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -24,12 +25,14 @@ from ..crypto import DecryptionError, TokenCipher
 from ..feeds.publish import rerender
 from ..feeds.tokens import current_feed_token
 from ..ratelimit import TokenBucketLimiter
+from ..settings import StudentSettings
 from ..store.feed_students import SOURCE, feed_holder, feed_institution, feed_user_id
 from ..store.models import Institution as InstitutionRow
 from ..store.models import RenderedFeed, Student, SyncRun
-from ..sync.apply import Changes, apply_coursework, assignment_values
-from ..sync.job import StudentRef, SyncDeps, SyncOutcome, record_failure
-from .errors import FeedBusy, FeedError
+from ..sync.apply import AssignmentValues, Changes, apply_coursework, snapshot_values
+from ..sync.calendar_items import ItemValues
+from ..sync.job import StudentRef, SyncDeps, SyncOutcome, record_failure, record_success
+from .errors import FeedBusy, FeedError, FeedUrlRefused
 from .fetch import FeedFetcher, FetchResult
 from .parse import parse_canvas_feed
 from .urls import FeedUrl, parse_feed_url
@@ -62,12 +65,18 @@ class FeedSource:
         # Connection attempts per Canvas host: a school's whole class may connect in an hour
         # (20 at once, then one every 3 s), but the form is no lever to hammer a host with.
         self.connect_limiter = TokenBucketLimiter(capacity=20, rate=1 / 3)
+        #: "Now" for the forms' connections (aware UTC); tests pin it to a feed's own dates.
+        self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
     def parse_url(self, text: str) -> FeedUrl:
         return parse_feed_url(text, policy=self.fetcher.policy, http=self.fetcher.http)
 
-    async def connect(self, text: str, *, now: datetime) -> Connected:
-        """Validate, fetch and store a pasted feed URL; raise `FeedError` (nothing stored) on any fault."""
+    async def connect(self, text: str, *, now: datetime, time_zone: str | None = None) -> Connected:
+        """Validate, fetch and store a pasted feed URL; raise `FeedError` (nothing stored) on any fault.
+
+        `time_zone` is the student's (their browser's, validated by the caller);
+        without one a new student gets their school's, else UTC.
+        """
         feed = self.parse_url(text)
         wait = self.connect_limiter.take(feed.host)
         if wait:
@@ -77,10 +86,13 @@ class FeedSource:
         if upgraded is not None:
             return upgraded
         result = await self.fetcher.fetch(feed.url)
+        async with self.db() as session:
+            known = await session.scalar(select(Student).where(
+                Student.canvas_user_id == feed_user_id(feed.feed_code), Student.source == SOURCE))
         school = self.config.institution_for_host(feed.host)
-        time_zone = school.time_zone if school is not None else "UTC"
-        coursework, values = await self._parse(result, feed, time_zone)
-        public_url = self.config.server.public_url
+        time_zone = time_zone or (known.time_zone if known else None) or (school.time_zone if school else "UTC")
+        settings = StudentSettings.from_json(known.settings if known else None)
+        coursework, values, items = await self._parse(result, feed, time_zone, settings)
         async with self.db.begin() as session:
             institution = await feed_institution(session, self.config, feed.host)
             student = await feed_holder(session, institution.id, feed.feed_code, for_update=True)
@@ -92,14 +104,8 @@ class FeedSource:
                                   display_name="", time_zone=time_zone, source=SOURCE, settings={})
                 session.add(student)
             student.canvas_feed_id = feed_user_id(feed.feed_code)
-            student.status = "active"
-            student.canvas_feed_url_enc = self.cipher.encrypt(feed.url)
-            student.canvas_feed_etag = result.etag
-            student.canvas_feed_last_modified = result.last_modified
-            student.next_sync_at = now + timedelta(minutes=self.config.server.sync_interval_minutes)
-            await session.flush()
-            changes = await apply_coursework(session, student.id, coursework, values, now)
-            await self._finish(session, student, changes, now, result.requests, None, public_url)
+            student.time_zone = time_zone
+            await self._store(session, student, feed, result, (coursework, values, items), now)
             student_id, configured = student.id, institution.configured
         await current_feed_token(self.db, self.cipher, student_id)
         _LOGGER.info("calendar-feed student %s connected (%s, %d assignments)", student_id,
@@ -119,17 +125,63 @@ class FeedSource:
             return None
         return Connected(holder.id, False, True, feed.host, school.slug)
 
+    async def replace_url(self, student_id: int, text: str, *, now: datetime) -> None:
+        """A signed-in feed student's new address (Canvas reset theirs): the same student and calendar link.
+
+        Raises `FeedError` (nothing changed) for a bad address, another
+        school's Canvas, or an address another student already connected.
+        """
+        feed = self.parse_url(text)
+        async with self.db() as session:
+            row = (await session.execute(
+                select(Student.source, Student.time_zone, Student.settings, InstitutionRow.canvas_host)
+                .join(InstitutionRow, InstitutionRow.id == Student.institution_id)
+                .where(Student.id == student_id))).first()
+        if row is None or row.source != SOURCE:
+            raise FeedUrlRefused("Only a calendar connected with a feed address can take a new one.")
+        if feed.host != row.canvas_host:
+            raise FeedUrlRefused(f"That address is for another Canvas than {row.canvas_host}. Paste the address "
+                                 "your school's Canvas shows under Calendar → Calendar Feed.")
+        wait = self.connect_limiter.take(feed.host)
+        if wait:
+            raise FeedBusy("Many students are connecting to that school's Canvas right now. "
+                           "Please try again in a minute.", self.connect_limiter.retry_after_header(wait))
+        result = await self.fetcher.fetch(feed.url)
+        parsed = await self._parse(result, feed, row.time_zone, StudentSettings.from_json(row.settings))
+        async with self.db.begin() as session:
+            student = await session.get(Student, student_id, with_for_update=True)
+            if student is None:
+                raise FeedUrlRefused("Only a calendar connected with a feed address can take a new one.")
+            holder = await feed_holder(session, student.institution_id, feed.feed_code)
+            if holder is not None and holder.id != student_id:
+                raise FeedUrlRefused("That address is already connected to another Homework Muffin calendar.")
+            student.canvas_user_id = student.canvas_feed_id = feed_user_id(feed.feed_code)
+            await self._store(session, student, feed, result, parsed, now)
+        _LOGGER.info("calendar-feed student %s has a new feed address", student_id)
+
+    async def _store(self, session: AsyncSession, student: Student, feed: FeedUrl, result: FetchResult,
+                     parsed: tuple[Coursework, list[AssignmentValues], list[ItemValues]], now: datetime) -> None:
+        """A fetched feed as the student's source and data: address, validators, coursework, feed, run."""
+        student.status = "active"
+        student.canvas_feed_url_enc = self.cipher.encrypt(feed.url)
+        student.canvas_feed_etag = result.etag
+        student.canvas_feed_last_modified = result.last_modified
+        student.next_sync_at = now + timedelta(minutes=self.config.server.sync_interval_minutes)
+        await session.flush()
+        changes = await apply_coursework(session, student.id, parsed[0], parsed[1], now, parsed[2])
+        await self._finish(session, student, changes, now, result.requests, None, self.config.server.public_url)
+
     async def sync(self, deps: SyncDeps, ref: StudentRef, worker: str | None = None) -> SyncOutcome:
         """The scheduler's entry for ``source = "canvas_feed"`` (sync/job.py `SourceSync`)."""
         started = deps.clock()
         async with deps.db() as session:
             row = (await session.execute(
                 select(Student.canvas_feed_url_enc, Student.canvas_feed_etag, Student.canvas_feed_last_modified,
-                       Student.time_zone)
+                       Student.time_zone, Student.settings)
                 .where(Student.id == ref.id))).first()
         if row is None:
             return SyncOutcome(ref.id, "skipped", error="student no longer exists")
-        encrypted, etag, last_modified, time_zone = row
+        encrypted, etag, last_modified, time_zone, settings = row
         requests = 0
         try:
             if not encrypted:
@@ -141,10 +193,11 @@ class FeedSource:
             feed = self.parse_url(url)
             result = await self.fetcher.fetch(feed.url, etag=etag, last_modified=last_modified)
             requests = result.requests
-            parsed = None if result.not_modified else await self._parse(result, feed, time_zone or "UTC")
+            parsed = None if result.not_modified else await self._parse(
+                result, feed, time_zone or "UTC", StudentSettings.from_json(settings))
         except FeedError as exc:
             _LOGGER.info("feed sync of student %s failed: %s", ref.id, type(exc).__name__)
-            return await record_failure(deps, ref.id, started, requests, str(exc), worker)
+            return await record_failure(deps, ref.id, started, requests, str(exc), worker, problem=exc.problem)
         now = deps.clock()
         async with deps.db.begin() as session:
             student = await session.get(Student, ref.id)
@@ -154,20 +207,21 @@ class FeedSource:
                 return SyncOutcome(ref.id, "skipped", requests, error="student is no longer a feed student")
             changes = Changes()
             if parsed is not None:
-                changes = await apply_coursework(session, ref.id, parsed[0], parsed[1], now)
+                changes = await apply_coursework(session, ref.id, *parsed[:2], now, parsed[2])
             student.canvas_feed_etag = result.etag or etag
             student.canvas_feed_last_modified = result.last_modified or last_modified
             rendered = await self._finish(session, student, changes, now, requests, worker,
                                           deps.config.server.public_url, started=started)
         return SyncOutcome(ref.id, "ok", requests, changes.added, changes.changed, changes.removed, rendered)
 
-    async def _parse(self, result: FetchResult, feed: FeedUrl, time_zone: str) -> tuple[Coursework, list]:
+    async def _parse(self, result: FetchResult, feed: FeedUrl, time_zone: str, settings: StudentSettings,
+                     ) -> tuple[Coursework, list[AssignmentValues], list[ItemValues]]:
         assert result.body is not None
         base = feed.url.split("/feeds/", 1)[0]
         coursework = await asyncio.to_thread(parse_canvas_feed, result.body, canvas_base=base, time_zone=time_zone)
         # Classifying kinds imports pandas and is CPU work: off the event loop, like the REST sync.
-        values = await asyncio.to_thread(assignment_values, coursework.assignments)
-        return coursework, values
+        values, items = await asyncio.to_thread(snapshot_values, coursework, settings)
+        return coursework, values, items
 
     async def _finish(self, session: AsyncSession, student: Student, changes: Changes, now: datetime,
                       requests: int, worker: str | None, public_url: str, *,
@@ -175,13 +229,14 @@ class FeedSource:
         rendered = False
         stored = await session.scalar(select(RenderedFeed.kind).where(
             RenderedFeed.student_id == student.id, RenderedFeed.kind == "all"))
-        if changes.any or stored is None:
+        recovered = student.source_problem is not None
+        record_success(student, now)
+        if changes.any or stored is None or recovered:
             result = await rerender(session, student.id, public_url=public_url, now=now)
             rendered = any(result.values())
         session.add(SyncRun(student_id=student.id, started_at=started or now, finished_at=now, outcome="ok",
                             requests=requests, added=changes.added, changed=changes.changed,
                             removed=changes.removed, worker=worker))
-        student.last_sync_at = now
         return rendered
 
 

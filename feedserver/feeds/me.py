@@ -15,8 +15,10 @@ from sqlalchemy import select
 
 from ..settings import StudentSettings
 from ..store.models import Assignment, Course, Student
+from ..store.models import Institution as InstitutionRow
 from ..typedefs import db_key
 from .preferences import REMINDER_CHOICES
+from .render import shown_link
 
 __all__ = ["CourseChoice", "FeedSettingsView", "ReminderChoice", "UndatedAssignment", "feed_sections"]
 
@@ -41,6 +43,10 @@ class FeedSettingsView:
     submitted: str
     event_style: str
     reminders: list[ReminderChoice]
+    event_courses: list[CourseChoice]
+    """Courses whose Canvas calendar events are shown (`shown`) or hidden."""
+    personal_events: bool
+    planner_notes: bool
 
 
 @dataclass(frozen=True)
@@ -66,6 +72,8 @@ async def feed_sections(request: web.Request, student: Student) -> dict[str, Any
             .where(Assignment.student_id == student.id, Assignment.due_at.is_(None),
                    Assignment.published.is_(True))
             .order_by(Course.course_code, Assignment.title))).all()
+        canvas_host = await session.scalar(
+            select(InstitutionRow.canvas_host).where(InstitutionRow.id == student.institution_id)) or ""
     reminders = [ReminderChoice(m, label, m in settings.reminder_minutes) for m, label in REMINDER_CHOICES]
     reminders += [ReminderChoice(m, f"{m} minutes", True) for m in settings.reminder_minutes
                   if m not in {c.minutes for c in reminders}]
@@ -75,7 +83,12 @@ async def feed_sections(request: web.Request, student: Student) -> dict[str, Any
         submitted=settings.submitted,
         event_style=settings.event_style,
         reminders=reminders,
+        event_courses=[CourseChoice(c.canvas_course_id, c.name or c.course_code,
+                                    c.canvas_course_id not in settings.hidden_event_courses) for c in courses],
+        personal_events=settings.personal_events,
+        planner_notes=settings.planner_notes,
     )
-    items = [UndatedAssignment(code, a.title, a.kind, a.points_possible, a.html_url, a.submission_state)
+    items = [UndatedAssignment(code, a.title, a.kind, a.points_possible, shown_link(a.html_url, canvas_host),
+                               a.submission_state)
              for a, code, course_id in undated if course_id not in hidden]
     return {"feed_settings": view, "undated_assignments": items}

@@ -11,7 +11,8 @@ once per change, so that a process's first poll of a feed is one indexed read
 Every function takes an open `AsyncSession`, so callers render inside the
 same transaction that changed the data: a poll never sees new assignments
 with an old feed, or the reverse. The inputs are the student row, their
-published assignments with course codes, and the suggested work sessions
+published assignments and calendar items with course codes, the notice of a
+source problem (feedserver.source_status), and the suggested work sessions
 that `feedserver.planning` stored (read by sessions.py; only when the student
 turned them on).
 """
@@ -22,19 +23,22 @@ import asyncio
 import gzip
 import hashlib
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..settings import StudentSettings
-from ..store.models import Assignment, Course, RenderedFeed, Student
+from ..source_status import PROBLEMS, notice_starts, shows_notice
+from ..store.models import Assignment, CalendarItem, Course, RenderedFeed, Student
 from ..store.models import Institution as InstitutionRow
-from .render import FeedAssignment, FeedContext, render_feed
+from .render import FeedAssignment, FeedContext, FeedItem, FeedNotice, render_feed
 from .sessions import work_sessions
 from .tokens import FEED_KINDS
 
-__all__ = ["etag_for", "feed_inputs", "gzip_body", "rerender"]
+__all__ = ["FeedInputs", "etag_for", "feed_inputs", "gzip_body", "rerender"]
 
 
 def etag_for(body: bytes) -> str:
@@ -47,9 +51,19 @@ def gzip_body(body: bytes) -> bytes:
     return gzip.compress(body, compresslevel=6, mtime=0)
 
 
-async def feed_inputs(session: AsyncSession, student_id: int, *,
-                      public_url: str | None) -> tuple[FeedContext, list[FeedAssignment]] | None:
-    """The render inputs of one student, or None if the student does not exist."""
+@dataclass(frozen=True)
+class FeedInputs:
+    context: FeedContext
+    assignments: list[FeedAssignment]
+    items: list[FeedItem]
+
+
+async def feed_inputs(session: AsyncSession, student_id: int, *, public_url: str | None,
+                      now: datetime) -> FeedInputs | None:
+    """The render inputs of one student, or None if the student does not exist.
+
+    `now` decides whether a source problem has lasted long enough to show.
+    """
     row = (await session.execute(
         select(Student, InstitutionRow.canvas_host, InstitutionRow.name)
         .join(InstitutionRow, InstitutionRow.id == Student.institution_id)
@@ -59,14 +73,23 @@ async def feed_inputs(session: AsyncSession, student_id: int, *,
         return None
     student, canvas_host, school_name = row
     key = hashlib.sha256(f"{canvas_host}/{student.canvas_user_id}".encode()).hexdigest()[:16]
+    zone = student.time_zone or "UTC"
+    notice = None
+    if student.source_problem and student.source_problem_since and shows_notice(
+            student.source_problem, student.source_problem_since, now):
+        problem = PROBLEMS[student.source_problem]
+        starts = notice_starts(problem.kind, student.source_problem_since)
+        notice = FeedNotice(problem.headline, f"{problem.explanation}\n{problem.action}",
+                            starts.astimezone(_zone(zone)).date())
     context = FeedContext(
         canvas_host=canvas_host,
         school_name=school_name,
-        time_zone=student.time_zone or "UTC",
+        time_zone=zone,
         settings=StudentSettings.from_json(student.settings),
         reconnect_needed=student.status == "reconnect_needed",
         me_url=f"{public_url.rstrip('/')}/me" if public_url else None,
         student_key=key,
+        notice=notice,
     )
     rows = (await session.execute(
         select(Assignment, Course.canvas_course_id, Course.course_code)
@@ -88,10 +111,24 @@ async def feed_inputs(session: AsyncSession, student_id: int, *,
             sequence=a.sequence,
             last_modified=a.last_modified,
             unlock_at=a.unlock_at,
+            all_day_date=a.all_day_date,
         )
         for a, course_id, code in rows
     ]
-    return context, assignments
+    item_rows = (await session.execute(
+        select(CalendarItem, Course.canvas_course_id, Course.course_code)
+        .outerjoin(Course, Course.id == CalendarItem.course_id)
+        .where(CalendarItem.student_id == student_id)
+    )).all()
+    items = [
+        FeedItem(kind=i.kind, canvas_id=i.canvas_id, canvas_course_id=course_id, course_code=code or "",
+                 context_code=i.context_code, title=i.title, description=i.description, html_url=i.html_url,
+                 location=i.location, start_at=i.start_at, end_at=i.end_at, all_day_date=i.all_day_date,
+                 canvas_assignment_id=i.canvas_assignment_id, points_possible=i.points_possible,
+                 submission_state=i.submission_state, sequence=i.sequence, last_modified=i.last_modified)
+        for i, course_id, code in item_rows
+    ]
+    return FeedInputs(context, assignments, items)
 
 
 async def rerender(session: AsyncSession, student_id: int, *, public_url: str | None, now: datetime,
@@ -110,17 +147,18 @@ async def rerender(session: AsyncSession, student_id: int, *, public_url: str | 
         (await session.scalars(select(RenderedFeed).where(RenderedFeed.student_id == student_id))).all()
     }
     wanted = list(dict.fromkeys(kinds if kinds is not None else ["all", *existing]))
-    inputs = await feed_inputs(session, student_id, public_url=public_url)
+    inputs = await feed_inputs(session, student_id, public_url=public_url, now=now)
     if inputs is None:
         return {}
-    context, assignments = inputs
+    context = inputs.context
     sessions = await work_sessions(session, student_id, context.settings, context.time_zone)
     changed: dict[str, bool] = {}
     for kind in wanted:
         if kind not in FEED_KINDS:
             raise ValueError(f"unknown feed kind {kind!r}")
         # A thread, so polls keep being answered during a big render (~0.1 s for 300 assignments).
-        body = await asyncio.to_thread(render_feed, context, assignments, now=now, kind=kind, sessions=sessions)
+        body = await asyncio.to_thread(render_feed, context, inputs.assignments, now=now, kind=kind,
+                                       sessions=sessions, items=inputs.items)
         etag = etag_for(body)
         row = existing.get(kind)
         if row is None:
@@ -131,8 +169,15 @@ async def rerender(session: AsyncSession, student_id: int, *, public_url: str | 
             row.body, row.body_gzip, row.etag, row.rendered_at = body, gzip_body(body), etag, now
             changed[kind] = True
         else:
-            if row.body_gzip is None:  # rendered before migration 0005
+            if row.body_gzip is None:  # rendered before migration 0007
                 row.body_gzip = gzip_body(body)
             changed[kind] = False
     await session.flush()
     return changed
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")

@@ -13,7 +13,20 @@ need (docs/calendar-clients.md §1, §2) and how this module meets it:
 - timed events end at the due time and start 30 minutes earlier (never zero
   length) with a TZID of the student's zone, a VTIMEZONE for it and
   X-WR-TIMEZONE; all-day events sit on the day the work is due, with an
-  exclusive DTEND;
+  exclusive DTEND; work Canvas says is due "all day" (`all_day_date`) is an
+  all-day event on that date whatever the student's event style, so every
+  client shows the date Canvas meant, in any zone;
+- calendar items (`FeedItem`) next to assignments: Canvas calendar events
+  keep their start and end (an all-day one its date; a zero-length one is
+  shown like a deadline), to-do items, planner notes and checkpoints are
+  shown like assignments. Their UIDs, ``calendar-event-<id>@host``,
+  ``todo-<type>-<id>@host``, ``planner-note-<id>@host`` and
+  ``checkpoint-<assignment id>-<tag>@host``, never collide with an
+  assignment's, and a calendar event's is the same whether it came from the
+  API or from Canvas's feed;
+- one notice event when the student's source failed (`FeedNotice`), or the
+  "Reconnect" event when the grant is gone; both last, so the rest of the
+  calendar stays byte-for-byte what it was;
 - no empty properties (strict parsers reject them), no control characters
   (RFC 5545 TEXT excludes them; strict parsers reject the calendar), text
   escaped and folded by icalendar.
@@ -34,6 +47,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from icalendar import Alarm, Calendar, Event, Timezone
 from icalendar.timezone import tzid_from_dt
 
+from ..canvas.links import canvas_link
 from ..settings import StudentSettings
 
 __all__ = [
@@ -43,13 +57,17 @@ __all__ = [
     "SUBMITTED_STATES",
     "FeedAssignment",
     "FeedContext",
+    "FeedItem",
+    "FeedNotice",
     "WorkSession",
     "assignment_uid",
+    "item_uid",
     "clean_line",
     "clean_text",
     "course_color",
     "render_feed",
     "serialize",
+    "shown_link",
 ]
 
 PRODID = "-//Homework Muffin//Canvas assignments feed 1.0//EN"
@@ -84,6 +102,15 @@ _STATE_LABELS = {
 
 
 @dataclass(frozen=True)
+class FeedNotice:
+    """What went wrong with the student's source, as one all-day event on `day`."""
+
+    headline: str
+    text: str
+    day: date
+
+
+@dataclass(frozen=True)
 class FeedContext:
     """Everything about the student and the feed that is not an assignment."""
 
@@ -98,6 +125,8 @@ class FeedContext:
     """Absolute URL of /me, linked from the reconnect event."""
     student_key: str = ""
     """Opaque, stable per student (the reconnect event's UID); never a secret."""
+    notice: FeedNotice | None = None
+    """A source problem to show (the "Reconnect" event takes precedence)."""
 
 
 @dataclass(frozen=True)
@@ -116,6 +145,32 @@ class FeedAssignment:
     sequence: int
     last_modified: datetime
     unlock_at: datetime | None = None
+    all_day_date: date | None = None
+    """Canvas says due all day (its feed's DATE): an all-day event on this date."""
+
+
+@dataclass(frozen=True)
+class FeedItem:
+    """A calendar event, to-do item, planner note or checkpoint (store.models.CalendarItem)."""
+
+    kind: str
+    canvas_id: str
+    canvas_course_id: str | None
+    course_code: str
+    context_code: str
+    title: str
+    description: str
+    """Plain text."""
+    html_url: str
+    location: str
+    start_at: datetime | None
+    end_at: datetime | None
+    all_day_date: date | None
+    canvas_assignment_id: str | None
+    points_possible: float | None
+    submission_state: str
+    sequence: int
+    last_modified: datetime
 
 
 @dataclass(frozen=True)
@@ -137,6 +192,20 @@ def assignment_uid(canvas_assignment_id: str, canvas_host: str) -> str:
     return f"assignment-{canvas_assignment_id}@{canvas_host.lower()}"
 
 
+#: UID prefix of each calendar item kind: none is "assignment" or "hm-", so none collides.
+_ITEM_UID_PREFIXES = {"event": "calendar-event", "todo": "todo", "note": "planner-note", "checkpoint": "checkpoint"}
+_ITEM_KINDS_SHOWN = {"event": "calendar_event", "todo": "todo", "note": "planner_note", "checkpoint": "checkpoint"}
+_ITEM_LABELS = {"event": "Calendar event", "todo": "To do", "note": "Your planner note", "checkpoint": "Checkpoint"}
+#: Canvas's names for the two checkpoints of a graded discussion.
+CHECKPOINT_LABELS = {"reply_to_topic": "reply to topic", "reply_to_entry": "required replies"}
+_DEADLINE_KINDS = frozenset({"todo", "note", "checkpoint"})
+
+
+def item_uid(kind: str, canvas_id: str, canvas_host: str) -> str:
+    """The one UID a calendar item has: per kind and Canvas id, the same on every path."""
+    return f"{_ITEM_UID_PREFIXES[kind]}-{canvas_id}@{canvas_host.lower()}"
+
+
 def clean_text(text: str) -> str:
     """`text` without the control characters iCalendar forbids (CR LF and CR become LF)."""
     return text.replace("\r\n", "\n").replace("\r", "\n").translate(_CONTROLS)
@@ -147,6 +216,11 @@ def clean_line(text: str) -> str:
     return " ".join(clean_text(text).split())
 
 
+def shown_link(url: str, canvas_host: str) -> str:
+    """A stored Canvas link as a feed may show it: http(s) on the school's Canvas host, else ""."""
+    return canvas_link(clean_line(url), f"//{canvas_host}")
+
+
 def course_color(canvas_course_id: str) -> str:
     """A CSS3 colour name picked stably from the course id."""
     digest = hashlib.sha256(canvas_course_id.encode()).digest()
@@ -154,12 +228,13 @@ def course_color(canvas_course_id: str) -> str:
 
 
 def render_feed(context: FeedContext, assignments: Iterable[FeedAssignment], *, now: datetime,
-                sessions: Sequence[WorkSession] = (), kind: str = "all") -> bytes:
+                sessions: Sequence[WorkSession] = (), kind: str = "all", items: Iterable[FeedItem] = ()) -> bytes:
     """The calendar as UTF-8 bytes with CRLF line ends.
 
-    `kind` "all" renders the visible dated assignments plus `sessions`;
-    "sessions" only the sessions. `now` (aware) sets the past window and the
-    reconnect event's day; nothing else depends on it.
+    `kind` "all" renders the visible dated assignments, then the visible
+    calendar `items`, plus `sessions`; "sessions" only the sessions. `now`
+    (aware) sets the past window and the reconnect event's day; nothing else
+    depends on it.
     """
     zone = _zone(context.time_zone)
     settings = context.settings
@@ -175,10 +250,16 @@ def render_feed(context: FeedContext, assignments: Iterable[FeedAssignment], *, 
         ]
         chosen.sort(key=lambda a: (a.due_at, a.canvas_assignment_id))  # type: ignore[arg-type, return-value]
         events.extend(_assignment_event(a, context, zone) for a in chosen)
+        # After the assignments, so a feed without items keeps its bytes.
+        shown = sorted((i for i in items if _shows(i, settings, hidden, zone, oldest)),
+                       key=lambda i: (_moment(i, zone), i.kind, i.canvas_id))
+        events.extend(_item_event(i, context, zone) for i in shown)
     events.extend(_session_event(s, context) for s in sessions)
     if kind == "all" and context.reconnect_needed:
         # Last, so the rest of the calendar stays byte-for-byte what it was.
         events.append(_reconnect_event(context, now.astimezone(zone).date()))
+    elif kind == "all" and context.notice is not None:
+        events.append(_notice_event(context, context.notice))
     for event in events:
         calendar.add_component(event)
     timed = [e.DTSTART for e in events if isinstance(e.DTSTART, datetime)]
@@ -274,23 +355,15 @@ def _assignment_event(a: FeedAssignment, context: FeedContext, zone: ZoneInfo) -
     done = a.submission_state in SUBMITTED_STATES
     mark = "✓ " if done and settings.submitted == "mark" else ""
     a = replace(a, title=clean_line(a.title) or "Untitled assignment", course_code=clean_line(a.course_code),
-                description=clean_text(a.description), html_url=clean_line(a.html_url))
+                description=clean_text(a.description), html_url=shown_link(a.html_url, context.canvas_host))
     event = Event()
     event.add("UID", assignment_uid(a.canvas_assignment_id, context.canvas_host))
     event.add("DTSTAMP", a.last_modified)
     event.add("LAST-MODIFIED", a.last_modified)
     event.add("SEQUENCE", a.sequence)
     event.add("SUMMARY", f"{mark}{a.course_code}: {a.title}" if a.course_code else f"{mark}{a.title}")
-    due_local = a.due_at.astimezone(zone)
-    if settings.event_style == "all_day":
-        # A deadline at 00:00 belongs to the evening before: the day the work must be done.
-        day = (due_local - timedelta(seconds=1)).date()
-        event.add("DTSTART", day)
-        event.add("DTEND", day + timedelta(days=1))
-        event.add("TRANSP", "TRANSPARENT")
-    else:
-        event.add("DTSTART", due_local - timedelta(minutes=EVENT_MINUTES))
-        event.add("DTEND", due_local)
+    all_day = a.all_day_date is not None or settings.event_style == "all_day"
+    _add_deadline(event, a.due_at, zone, all_day, a.all_day_date)
     event.add("DESCRIPTION", _description(a, zone))
     if a.html_url:
         event.add("URL", a.html_url)
@@ -307,8 +380,26 @@ def _assignment_event(a: FeedAssignment, context: FeedContext, zone: ZoneInfo) -
     if a.unlock_at is not None:
         event.add("X-MUFFIN-UNLOCK-AT", a.unlock_at.astimezone(ZoneInfo("UTC")).strftime("%Y-%m-%dT%H:%M:%SZ"))
     for minutes in settings.reminder_minutes:
-        event.add_component(_alarm(a, minutes, settings.event_style == "all_day"))
+        event.add_component(_alarm(a.title, a.due_at, minutes, all_day))
     return event
+
+
+def _add_deadline(event: Event, due: datetime, zone: ZoneInfo, all_day: bool, day: date | None) -> None:
+    """DTSTART and DTEND of something due at `due`: the 30 minutes before it, or all day.
+
+    All day is on `day` when Canvas named it, else on the local date of the
+    deadline, where one at 00:00 belongs to the evening before (the day the
+    work must be done).
+    """
+    if all_day:
+        day = day or (due.astimezone(zone) - timedelta(seconds=1)).date()
+        event.add("DTSTART", day)
+        event.add("DTEND", day + timedelta(days=1))
+        event.add("TRANSP", "TRANSPARENT")
+    else:
+        due_local = due.astimezone(zone)
+        event.add("DTSTART", due_local - timedelta(minutes=EVENT_MINUTES))
+        event.add("DTEND", due_local)
 
 
 def _description(a: FeedAssignment, zone: ZoneInfo) -> str:
@@ -317,7 +408,9 @@ def _description(a: FeedAssignment, zone: ZoneInfo) -> str:
         facts.append(f"{_number(a.points_possible)} points")
     facts.append(_STATE_LABELS.get(a.submission_state, a.submission_state))
     lines = [" · ".join(facts)]
-    if a.due_at is not None:
+    if a.all_day_date is not None:
+        lines.append(f"Due {a.all_day_date:%a %d %b %Y} (all day)")
+    elif a.due_at is not None:
         due = a.due_at.astimezone(zone)
         lines.append(f"Due {due:%a %d %b %Y, %H:%M} ({zone.key})")
     if a.html_url:
@@ -330,17 +423,113 @@ def _description(a: FeedAssignment, zone: ZoneInfo) -> str:
     return "\n".join(lines)
 
 
-def _alarm(a: FeedAssignment, minutes: int, all_day: bool) -> Alarm:
+def _alarm(title: str, due: datetime, minutes: int, all_day: bool) -> Alarm:
     alarm = Alarm()
     alarm.add("ACTION", "DISPLAY")
-    alarm.add("DESCRIPTION", f"Due soon: {a.title}")
+    alarm.add("DESCRIPTION", f"Due soon: {title}")
     if all_day:
         # An all-day event's END is midnight, not the due time: trigger at an absolute UTC time.
-        assert a.due_at is not None
-        alarm.add("TRIGGER", a.due_at - timedelta(minutes=minutes), parameters={"VALUE": "DATE-TIME"})
+        alarm.add("TRIGGER", due - timedelta(minutes=minutes), parameters={"VALUE": "DATE-TIME"})
     else:
         alarm.add("TRIGGER", -timedelta(minutes=minutes), parameters={"RELATED": "END"})
     return alarm
+
+
+def _shows(i: FeedItem, settings: StudentSettings, hidden: set[str], zone: ZoneInfo, oldest: datetime) -> bool:
+    if i.canvas_course_id is not None and i.canvas_course_id in hidden:
+        return False
+    if i.kind == "event" and (i.canvas_course_id in settings.hidden_event_courses
+                              or (i.context_code.startswith("user_") and not settings.personal_events)):
+        return False
+    if i.kind == "note" and not settings.planner_notes:
+        return False
+    if i.kind in _DEADLINE_KINDS and settings.submitted == "hide" and i.submission_state in SUBMITTED_STATES:
+        return False
+    return _moment(i, zone) >= oldest
+
+
+def _moment(i: FeedItem, zone: ZoneInfo) -> datetime:
+    """When an item starts: its start, or local midnight of its all-day date."""
+    if i.start_at is not None:
+        return i.start_at
+    assert i.all_day_date is not None
+    return datetime.combine(i.all_day_date, datetime.min.time(), tzinfo=zone)
+
+
+def _item_event(i: FeedItem, context: FeedContext, zone: ZoneInfo) -> Event:
+    settings = context.settings
+    done = i.kind in _DEADLINE_KINDS and i.submission_state in SUBMITTED_STATES
+    mark = "✓ " if done and settings.submitted == "mark" else ""
+    code, url = clean_line(i.course_code), shown_link(i.html_url, context.canvas_host)
+    title = clean_line(i.title) or _ITEM_LABELS[i.kind]
+    if i.kind == "checkpoint":
+        tag = (i.canvas_id.rsplit("-", 1) + [""])[1]
+        title = f"{title}: {CHECKPOINT_LABELS.get(tag, tag.replace('_', ' '))}"
+    event = Event()
+    event.add("UID", item_uid(i.kind, i.canvas_id, context.canvas_host))
+    event.add("DTSTAMP", i.last_modified)
+    event.add("LAST-MODIFIED", i.last_modified)
+    event.add("SEQUENCE", i.sequence)
+    event.add("SUMMARY", f"{mark}{code}: {title}" if code else f"{mark}{title}")
+    start = _moment(i, zone)
+    # Deadline-like: to-dos, notes, checkpoints, and events Canvas gave no length (start = end).
+    deadline = i.kind in _DEADLINE_KINDS or i.end_at is None or i.end_at <= start
+    all_day = i.all_day_date is not None or (i.kind in _DEADLINE_KINDS and settings.event_style == "all_day")
+    if deadline or all_day:
+        _add_deadline(event, start, zone, all_day, i.all_day_date)
+    else:
+        assert i.end_at is not None
+        event.add("DTSTART", start.astimezone(zone))
+        event.add("DTEND", i.end_at.astimezone(zone))
+    event.add("DESCRIPTION", _item_description(i, title, code, url, zone))
+    if i.location.strip():
+        event.add("LOCATION", clean_line(i.location))
+    if url:
+        event.add("URL", url)
+    if code:
+        event.add("CATEGORIES", [code])
+    if i.canvas_course_id is not None:
+        event.add("COLOR", course_color(i.canvas_course_id))
+    if i.canvas_assignment_id:
+        event.add("X-MUFFIN-ASSIGNMENT-ID", i.canvas_assignment_id)
+    if code:
+        event.add("X-MUFFIN-COURSE", code)
+    event.add("X-MUFFIN-KIND", _ITEM_KINDS_SHOWN[i.kind])
+    if i.kind == "checkpoint":
+        if i.points_possible is not None:
+            event.add("X-MUFFIN-POINTS", _number(i.points_possible))
+        event.add("X-MUFFIN-SUBMITTED", "true" if done else "unknown" if i.submission_state == "unknown" else "false")
+    if i.kind in _DEADLINE_KINDS:
+        for minutes in settings.reminder_minutes:
+            event.add_component(_alarm(title, start, minutes, all_day))
+    return event
+
+
+def _item_description(i: FeedItem, title: str, code: str, url: str, zone: ZoneInfo) -> str:
+    facts = [_ITEM_LABELS[i.kind]]
+    if i.location.strip():
+        facts.append(clean_line(i.location))
+    if i.kind == "checkpoint":
+        if i.points_possible is not None:
+            facts.append(f"{_number(i.points_possible)} points")
+        facts.append(_STATE_LABELS.get(i.submission_state, i.submission_state))
+    elif i.kind in ("todo", "note") and i.submission_state in SUBMITTED_STATES:
+        facts.append("Marked done in Canvas")
+    lines = [" · ".join(facts)]
+    if i.all_day_date is not None:
+        lines.append(f"{i.all_day_date:%a %d %b %Y} (all day)")
+    elif i.start_at is not None:
+        start = i.start_at.astimezone(zone)
+        verb = "Due" if i.kind == "checkpoint" else "To do by" if i.kind in ("todo", "note") else "Starts"
+        lines.append(f"{verb} {start:%a %d %b %Y, %H:%M} ({zone.key})")
+    if url:
+        lines.append(f"Open in Canvas: {url}")
+    text = clean_text(i.description).strip()
+    if text:
+        if len(text) > DESCRIPTION_LIMIT:
+            text = text[: DESCRIPTION_LIMIT - 1].rstrip() + "…"
+        lines += ["", text]
+    return "\n".join(lines)
 
 
 def _session_event(session: WorkSession, context: FeedContext) -> Event:
@@ -360,16 +549,26 @@ def _session_event(session: WorkSession, context: FeedContext) -> Event:
 
 
 def _reconnect_event(context: FeedContext, day: date) -> Event:
+    return _all_day_notice(context, "hm-reconnect", "Reconnect Homework Muffin", day, [
+        "Canvas no longer accepts Homework Muffin's access, so this calendar has stopped updating.",
+        "Sign in with Canvas again to resume."])
+
+
+def _notice_event(context: FeedContext, notice: FeedNotice) -> Event:
+    return _all_day_notice(context, "hm-notice", f"⚠ Homework Muffin: {clean_line(notice.headline)}", notice.day, [
+        clean_text(notice.text), "Your calendar keeps the events it had; new changes arrive once this is fixed."])
+
+
+def _all_day_notice(context: FeedContext, uid_prefix: str, summary: str, day: date, lines: list[str]) -> Event:
+    """One clearly labelled all-day event about the feed itself, linking to /me."""
     event = Event()
-    event.add("UID", f"hm-reconnect-{context.student_key or 'student'}@{context.canvas_host.lower()}")
+    event.add("UID", f"{uid_prefix}-{context.student_key or 'student'}@{context.canvas_host.lower()}")
     event.add("DTSTAMP", datetime(day.year, day.month, day.day, tzinfo=ZoneInfo("UTC")))
-    event.add("SUMMARY", "Reconnect Homework Muffin")
+    event.add("SUMMARY", summary)
     event.add("DTSTART", day)
     event.add("DTEND", day + timedelta(days=1))
-    lines = ["Canvas no longer accepts Homework Muffin's access, so this calendar has stopped updating.",
-             "Sign in with Canvas again to resume."]
     if context.me_url:
-        lines.append(context.me_url)
+        lines = [*lines, context.me_url]
         event.add("URL", context.me_url)
     event.add("DESCRIPTION", "\n".join(lines))
     event.add("TRANSP", "TRANSPARENT")

@@ -27,7 +27,9 @@ each module's docstring):
   or 429, `state.throttle_status`: no `x-request-cost`, as Canvas).  All header names are sent lowercase.
 - Calendar feed (`ics_feed.py`): `/feeds/calendars/user_<uuid>.ics` shaped
   like Canvas's `public_feed`, with ETag/304.
-- Faults (`faults.py`) and remote control (`control.py`, `/__sandbox/*`).
+- Faults (`faults.py`), the far-future due-date switch (`SandboxState.far_future_due`,
+  a teacher's year-9999 typo) and hostile `Assignment.html_url` values, and remote
+  control (`control.py`, `/__sandbox/*`).
 
 Usage::
 

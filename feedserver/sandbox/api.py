@@ -179,6 +179,24 @@ async def get_own_submission(request: web.Request) -> web.StreamResponse:
     return json_response(request, cj.submission_json(status.submission, status, found, user.id))
 
 
+@canvas_scope("url:GET|/api/v1/courses/:course_id/students/submissions")
+async def list_own_submissions(request: web.Request) -> web.StreamResponse:
+    """Submissions for several assignments: without `student_ids[]` the caller's own (students may
+    only list theirs); ``include[]=sub_assignment_submissions`` adds each checkpoint's."""
+    state, user = me(request)
+    course = readable_course(request, state, user, request.match_info["course_id"])
+    if isinstance(course, web.Response):
+        return course
+    students = request.query.getall("student_ids[]", [])
+    if any(not _is_me(s, user.id) for s in students):
+        return unauthorized_action()
+    items = visible_assignments(state.world, user.id, course.id)
+    if ids := request.query.getall("assignment_ids[]", []):
+        items = [a for a in items if str(a.id) in ids]
+    wanted, now = includes(request), state.now()
+    return paged(request, items, lambda a: cj.student_submission_json(state.world, a, user.id, now, wanted))
+
+
 @canvas_scope("url:GET|/api/v1/courses/:course_id/quizzes/:id")
 async def get_quiz(request: web.Request) -> web.StreamResponse:
     state, user = me(request)

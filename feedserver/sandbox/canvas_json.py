@@ -1,9 +1,15 @@
-"""Canvas's JSON shapes: users, courses, assignments, submissions, planner
-items, calendar events and error bodies, plus Canvas's JSON encoding quirks.
+"""Canvas's JSON shapes: users, courses, groups, assignments (with checkpoints),
+submissions (with checkpoint submissions), planner items, calendar events and
+error bodies, plus Canvas's JSON encoding quirks.
 
-Field sets follow the Canvas REST docs (docs/canvas-facts.md §11); timestamps are
-ISO 8601 UTC with a `Z`, ids are JSON numbers unless the client asked for
-`application/json+canvas-string-ids`.
+Field sets follow the Canvas REST docs (docs/canvas-facts.md §11) and, for the calendar,
+the planner and checkpoints, the canvas-lms serializers named in
+docs/canvas-facts.md and tests/data/canvas_api/README.md
+(`lib/api/v1/calendar_event.rb` `calendar_event_json`,
+`lib/api/v1/planner_item.rb` `planner_item_json`, `Checkpoint#as_json`,
+`lib/api/v1/submission.rb` for ``sub_assignment_submissions``); timestamps
+are ISO 8601 UTC with a `Z`, ids are JSON numbers unless the client asked
+for `application/json+canvas-string-ids`.
 """
 
 from __future__ import annotations
@@ -11,16 +17,30 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from .student_view import (
     EffectiveDates,
     LockState,
     SubmissionStatus,
+    checkpoint_status,
     effective_dates,
     lock_state,
     submission_status,
 )
-from .world import Assignment, CalendarEvent, Course, SandboxWorld, School, Submission, User
+from .world import (
+    Assignment,
+    CalendarEvent,
+    Checkpoint,
+    Course,
+    Group,
+    PlannerNote,
+    PlannerTodo,
+    SandboxWorld,
+    School,
+    Submission,
+    User,
+)
 
 JSON_CONTENT_TYPE = "application/json; charset=utf-8"
 STRING_IDS_ACCEPT = "application/json+canvas-string-ids"
@@ -237,7 +257,7 @@ def assignment_json(world: SandboxWorld, assignment: Assignment, user_id: int, b
         "unlock_at": iso(dates.unlock_at),
         "has_overrides": bool(world.overrides_for(assignment.id)),
         "course_id": course.id,
-        "html_url": f"{base}/courses/{course.id}/assignments/{assignment.id}",
+        "html_url": assignment.html_url or f"{base}/courses/{course.id}/assignments/{assignment.id}",
         "submissions_download_url": f"{base}/courses/{course.id}/assignments/{assignment.id}"
         "/submissions?zip=1",
         "assignment_group_id": course.id * 10 + 1,
@@ -269,11 +289,57 @@ def assignment_json(world: SandboxWorld, assignment: Assignment, user_id: int, b
         }
     if "all_dates" in includes:
         body["all_dates"] = [_date_entry(dates)]
+    if "checkpoints" in includes:
+        # Only with the discussion_checkpoints feature, which every sandbox school has on.
+        body["has_sub_assignments"] = bool(assignment.checkpoints)
+        body["checkpoints"] = [checkpoint_json(assignment, c) for c in assignment.checkpoints]
     if "submission" in includes:
         status = submission_status(world, assignment, user_id, dates.due_at, now)
         if status.submission is not None:
             body["submission"] = submission_json(status.submission, status, assignment, user_id)
     return body
+
+
+def checkpoint_json(assignment: Assignment, checkpoint: Checkpoint) -> Json:
+    """`Checkpoint#as_json` as a student gets it (no `overrides`)."""
+    return {"name": assignment.name, "tag": checkpoint.tag, "points_possible": checkpoint.points_possible,
+            "due_at": iso(checkpoint.due_at), "only_visible_to_overrides": False}
+
+
+def student_submission_json(world: SandboxWorld, assignment: Assignment, user_id: int, now: datetime,
+                            includes: set[str]) -> Json:
+    """The caller's submission of one assignment, as `students/submissions` lists it; with
+    ``include[]=sub_assignment_submissions`` one more submission per checkpoint (its `sub_assignment_tag`)."""
+    dates = effective_dates(world, assignment, user_id)
+    status = submission_status(world, assignment, user_id, dates.due_at, now)
+    body = submission_json(status.submission, status, assignment, user_id)
+    if "sub_assignment_submissions" in includes:
+        body["has_sub_assignment_submissions"] = bool(assignment.checkpoints)
+        body["sub_assignment_submissions"] = [
+            {**submission_json(s.submission, s, assignment, user_id), "sub_assignment_tag": c.tag}
+            for c in assignment.checkpoints
+            for s in [checkpoint_status(world, assignment, c, user_id, now)]
+        ]
+    return body
+
+
+def group_json(world: SandboxWorld, group: Group) -> Json:
+    return {
+        "id": group.id,
+        "name": group.name,
+        "description": None,
+        "is_public": False,
+        "join_level": "invitation_only",
+        "members_count": len(group.member_ids),
+        "avatar_url": None,
+        "context_type": "Course",
+        "course_id": group.course_id,
+        "role": None,
+        "group_category_id": group.course_id * 10 + 7,
+        "sis_group_id": None,
+        "storage_quota_mb": 50,
+        "concluded": False,
+    }
 
 
 def quiz_json(world: SandboxWorld, assignment: Assignment, user_id: int, base: str) -> Json:
@@ -348,29 +414,89 @@ def planner_assignment_item(world: SandboxWorld, assignment: Assignment, user_id
 
 
 def planner_event_item(world: SandboxWorld, event: CalendarEvent) -> Json:
-    course = world.courses[event.course_id]
-    return {
-        "context_type": "Course",
-        "course_id": course.id,
+    """A calendar event in the planner (never a hidden section parent: `not_hidden`)."""
+    plannable = {
+        "id": event.id,
+        "title": event.title,
+        "location_name": event.location_name,
+        "created_at": iso(event.created_at),
+        "updated_at": iso(event.updated_at),
+        "all_day": event.all_day,
+        "location_address": None,
+        "description": event.description,
+        "start_at": iso(event.start_at),
+        "end_at": iso(event.end_at),
+    }
+    item = {
         "plannable_id": event.id,
         "planner_override": None,
         "plannable_type": "calendar_event",
         "new_activity": False,
         "submissions": False,
         "plannable_date": iso(event.start_at),
-        "plannable": {
-            "id": event.id,
-            "title": event.title,
-            "start_at": iso(event.start_at),
-            "end_at": iso(event.end_at),
-            "location_name": event.location_name,
-            "all_day": False,
-            "created_at": iso(event.created_at),
-            "updated_at": iso(event.updated_at),
-        },
-        "html_url": f"/calendar?event_id={event.id}&include_contexts=course_{course.id}",
+        "plannable": plannable,
+        "html_url": f"/calendar?event_id={event.id}&include_contexts={_effective_code(event)}",
+    }
+    if event.course_id is None:
+        user_id = int(event.code.removeprefix("user_"))
+        return {"context_type": "User", "user_id": user_id, **item}
+    course = world.courses[event.course_id]
+    return {"context_type": "Course", "course_id": course.id, **item, "context_name": course.name,
+            "context_image": None}
+
+
+def planner_todo_item(world: SandboxWorld, todo: PlannerTodo) -> Json:
+    """An ungraded page, discussion or quiz with a to-do date (`submissions` is false)."""
+    course = world.courses[todo.course_id]
+    plannable: Json = {"id": todo.id, "title": todo.title, "created_at": iso(todo.created_at),
+                       "updated_at": iso(todo.updated_at)}
+    if todo.type == "quiz":
+        # A practice quiz: no assignment behind it, so its date is its due_at.
+        plannable |= {"due_at": iso(todo.todo_date), "points_possible": None, "assignment_id": None}
+        url = f"/courses/{course.id}/quizzes/{todo.id}"
+    elif todo.type == "wiki_page":
+        plannable |= {"todo_date": iso(todo.todo_date), "url": todo.url}
+        url = f"/courses/{course.id}/pages/{todo.url}"
+    else:
+        plannable |= {"todo_date": iso(todo.todo_date), "unread_count": 0, "read_state": "read"}
+        url = f"/courses/{course.id}/discussion_topics/{todo.id}"
+    return {
+        "context_type": "Course",
+        "course_id": course.id,
+        "plannable_id": todo.id,
+        "planner_override": None,
+        "plannable_type": todo.type,
+        "new_activity": False,
+        "submissions": False,
+        "plannable_date": iso(todo.todo_date),
+        "plannable": plannable,
+        "html_url": url,
         "context_name": course.name,
         "context_image": None,
+    }
+
+
+def planner_note_item(note: PlannerNote) -> Json:
+    """A student's planner note: no `html_url`, `plannable` holds the note's columns."""
+    return {
+        "context_type": "User",
+        "user_id": note.user_id,
+        "plannable_id": note.id,
+        "planner_override": None,
+        "plannable_type": "planner_note",
+        "new_activity": False,
+        "submissions": False,
+        "plannable_date": iso(note.todo_date),
+        "plannable": {
+            "id": note.id,
+            "title": note.title,
+            "course_id": note.course_id,
+            "todo_date": iso(note.todo_date),
+            "details": note.details,
+            "created_at": iso(note.created_at),
+            "updated_at": iso(note.updated_at),
+            "user_id": note.user_id,
+        },
     }
 
 
@@ -402,29 +528,63 @@ def assignment_event_json(world: SandboxWorld, assignment: Assignment, user_id: 
     }
 
 
+def _effective_code(event: CalendarEvent) -> str:
+    """The calendar an event shows on: a section child's course, else its own context."""
+    return f"course_{event.course_id}" if event.parent_event_id is not None else event.code
+
+
+def _event_zone(world: SandboxWorld, event: CalendarEvent) -> str:
+    if event.course_id is not None:
+        return world.courses[event.course_id].time_zone
+    return world.users[int(event.code.removeprefix("user_"))].time_zone
+
+
 def event_json(world: SandboxWorld, event: CalendarEvent, base: str) -> Json:
-    course = world.courses[event.course_id]
-    return {
+    """`calendar_event_json` for a student: a section child's title gains `` (<section name>)``,
+    a parent with section children is `hidden` and lists none of them."""
+    code = event.code
+    title, context_name = event.title, None
+    if code.startswith("course_section_"):
+        title += f" ({world.sections[int(code.removeprefix('course_section_'))].name})"
+    elif code.startswith("group_"):
+        context_name = world.groups[int(code.removeprefix("group_"))].name
+    elif code.startswith("course_"):
+        context_name = world.courses[event.course_id].name  # type: ignore[index]
+    else:
+        context_name = world.users[int(code.removeprefix("user_"))].name
+    local_day = event.all_day_date or event.start_at.astimezone(ZoneInfo(_event_zone(world, event))).date()
+    children = world.child_events(event.id)
+    effective = _effective_code(event)
+    body: Json = {
         "id": event.id,
-        "title": event.title,
-        "type": "event",
-        "start_at": iso(event.start_at),
-        "end_at": iso(event.end_at),
-        "all_day": False,
-        "all_day_date": None,
-        "description": event.description,
-        "location_name": event.location_name,
-        "location_address": None,
-        "context_code": f"course_{course.id}",
-        "context_name": course.name,
-        "workflow_state": "active",
-        "hidden": False,
-        "parent_event_id": None,
-        "child_events_count": 0,
-        "child_events": [],
         "created_at": iso(event.created_at),
         "updated_at": iso(event.updated_at),
-        "html_url": f"{base}/calendar?event_id={event.id}&include_contexts=course_{course.id}",
+        "start_at": iso(event.start_at),
+        "end_at": iso(event.end_at),
+        "all_day": event.all_day,
+        "all_day_date": local_day.isoformat(),
+        "title": title,
+        "workflow_state": event.workflow_state,
+        "comments": None,
+        "series_uuid": None,
+        "rrule": None,
+        "blackout_date": False,
+        "location_address": None,
+        "location_name": event.location_name,
+        "type": "event",
+        "description": event.description,
+        "child_events_count": len(children),
+        "all_context_codes": effective,
+        "context_code": code,
+        "context_name": context_name,
+        "context_color": None,
+        "parent_event_id": event.parent_event_id,
+        "hidden": bool(children),
+        "child_events": [],  # a student may not read a hidden event's children
         "url": f"{base}/api/v1/calendar_events/{event.id}",
+        "html_url": f"{base}/calendar?event_id={event.id}&include_contexts={effective}",
         "important_dates": False,
     }
+    if event.parent_event_id is not None:
+        body["effective_context_code"] = effective
+    return body

@@ -9,6 +9,9 @@
   up_front, request_cost}`).
 - `POST /__sandbox/tokens/expire`: every access token expires now.
 - `POST /__sandbox/users/{user_id}/revoke`: delete the user's grants.
+- `POST /__sandbox/far-future`: ``{"assignment_id": N, "on": true}`` makes that
+  assignment due 9999-12-31T23:59:00Z (a teacher's typo Canvas accepts);
+  ``"on": false`` gives it its own date back.
 These routes are not logged, throttled or faulted.
 """
 
@@ -126,6 +129,18 @@ async def revoke_user(request: web.Request) -> web.Response:
     return web.json_response({"revoked": sandbox_state(request).revoke_user_tokens(user_id)})
 
 
+async def far_future(request: web.Request) -> web.Response:
+    state = sandbox_state(request)
+    body = await _json_object(request)
+    assignment_id, on = body.get("assignment_id"), body.get("on", True)
+    if isinstance(assignment_id, bool) or not isinstance(assignment_id, int) or not isinstance(on, bool):
+        return web.json_response({"error": "assignment_id must be an integer and on true or false"}, status=400)
+    if assignment_id not in state.world.assignments:
+        return web.json_response({"error": "no such assignment"}, status=404)
+    state.far_future_due(assignment_id, on)
+    return web.json_response({"far_future_due": sorted(state.world.far_future_due)})
+
+
 def setup_routes(app: web.Application) -> None:
     app.router.add_get("/__sandbox/faults", get_faults)
     app.router.add_post("/__sandbox/faults", set_faults)
@@ -135,3 +150,4 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_post("/__sandbox/settings", set_settings)
     app.router.add_post("/__sandbox/tokens/expire", expire_tokens)
     app.router.add_post("/__sandbox/users/{user_id}/revoke", revoke_user)
+    app.router.add_post("/__sandbox/far-future", far_future)

@@ -30,6 +30,10 @@ class Faults:
     rate_limit_storm: bool = False
     #: A constant delay on every request (API, OAuth and feeds), for benchmarks.
     latency_seconds: float = 0.0
+    #: The next N calendar-feed requests answer 500, 502, 503, ... (counts down).
+    feed_server_errors: int = 0
+    #: Calendar feeds redirect to Canvas's sign-in page (a single sign-on put in front of them).
+    feed_login_page: bool = False
     _served: int = field(default=0, init=False, repr=False, compare=False)
 
     def as_dict(self) -> dict[str, object]:
@@ -65,11 +69,12 @@ class Faults:
             if f.init:
                 setattr(self, f.name, getattr(Faults(), f.name))
 
-    def take_server_error(self) -> int | None:
-        """Consume one pending server error; its status, or None if none left."""
-        if self.server_errors <= 0:
+    def take_server_error(self, feed: bool = False) -> int | None:
+        """Consume one pending server error (of the API, or of the calendar feeds); its status, or None."""
+        name = "feed_server_errors" if feed else "server_errors"
+        if getattr(self, name) <= 0:
             return None
-        self.server_errors -= 1
+        setattr(self, name, getattr(self, name) - 1)
         status = SERVER_ERROR_STATUSES[self._served % len(SERVER_ERROR_STATUSES)]
         self._served += 1
         return status

@@ -9,11 +9,22 @@ calendar_event.rb `IcalEvent#to_ics` (docs/canvas-facts.md §4):
   X-WR-CALNAME "<Name> Calendar (Canvas)", no VTIMEZONE, no VALARM;
 - timed assignments are zero-length UTC events (DTSTART = DTEND = due_at);
   23:59/00:00-local ones are all-day (DTSTART;VALUE=DATE, no DTEND);
+- calendar events (`calendar_event_scope(user, &:events_without_child_events)`):
+  the course's own events except parents with section children, the user's
+  own section children, their groups' events and their personal events;
+  all-day ones as DTSTART;VALUE=DATE; deleted ones never; SUMMARY is the
+  stored title (no section suffix) plus `` [course_code]`` when the event is
+  on a course, a section or a course's group; the URL's `include_contexts`
+  names the event's own context (``course_section_S``, ``group_G``,
+  ``user_U``); no checkpoints (`SubAssignment` rows are not in
+  `assignment_scope`, docs/canvas-facts.md §4.5);
 - SUMMARY "title [course_code]" (plus " (override title)" before the code
   when an override sets the date, which also switches the UID to
   event-assignment-override-<id>); DESCRIPTION is plain text with the HTML
   in X-ALT-DESC, both left out while locked; DTSTAMP = updated_at; SEQUENCE 0.
-Answers ETag / If-None-Match with 304.
+Answers ETag / If-None-Match with 304. A reset feed address (`SandboxState.reset_calendar_feed`)
+is a 404; the faults `feed_server_errors` and `feed_login_page` give a 5xx or a redirect to
+the sign-in page instead of the calendar.
 """
 
 from __future__ import annotations
@@ -104,13 +115,16 @@ def assignment_vevent(world: SandboxWorld, assignment: Assignment, user_id: int 
 
 
 def event_vevent(world: SandboxWorld, item: CalendarEvent, base: str) -> Event:
-    course = world.courses[item.course_id]
     event = Event()
     event.add("class", "PUBLIC")
-    event.add("dtstart", item.start_at)
-    event.add("dtend", item.end_at)
+    if item.all_day and item.all_day_date is not None:
+        event.add("dtstart", item.all_day_date)
+    else:
+        event.add("dtstart", item.start_at)
+        event.add("dtend", item.end_at)
     event.add("dtstamp", item.updated_at)
-    event.add("summary", f"{item.title} [{course.course_code}]")
+    course = world.courses[item.course_id] if item.course_id is not None else None
+    event.add("summary", f"{item.title} [{course.course_code}]" if course else item.title)
     if item.description:
         event.add("description", html_to_text(item.description))
         event.add("X-ALT-DESC", item.description, parameters={"FMTTYPE": "text/html"})
@@ -118,8 +132,20 @@ def event_vevent(world: SandboxWorld, item: CalendarEvent, base: str) -> Event:
         event.add("location", item.location_name)
     event.add("uid", f"event-calendar-event-{item.id}")
     event.add("sequence", 0)
-    event.add("url", _calendar_url(base, course, item.start_at, f"calendar_event_{item.id}"))
+    event.add("url", f"{base}/calendar?include_contexts={item.code}&month={item.start_at.month:02d}"
+                     f"&year={item.start_at.year}#calendar_event_{item.id}")
     return event
+
+
+def _feed_events(world: SandboxWorld, courses: list[Course], user_id: int | None) -> list[CalendarEvent]:
+    """The events of a user's feed (or of a course feed when `user_id` is None), parents with children left out."""
+    if user_id is None:
+        found = [e for c in courses for e in world.course_events(c.id)]
+    else:
+        codes = [f"course_{c.id}" for c in courses]
+        codes += [f"group_{g.id}" for g in world.user_groups(user_id)] + [f"user_{user_id}"]
+        found = list({e.id: e for code in codes for e in world.events_in(code, user_id)}.values())
+    return [e for e in found if not world.is_hidden(e)]
 
 
 def render_feed(world: SandboxWorld, name: str, courses: list[Course], user_id: int | None,
@@ -137,9 +163,9 @@ def render_feed(world: SandboxWorld, name: str, courses: list[Course], user_id: 
             due = vevent and vevent.decoded("dtstart")
             if vevent is not None and _in_window(due, window_start, window_end):
                 cal.add_component(vevent)
-        for item in world.course_events(course.id):
-            if window_start <= item.start_at <= window_end:
-                cal.add_component(event_vevent(world, item, base))
+    for item in sorted(_feed_events(world, courses, user_id), key=lambda e: (e.start_at, e.id)):
+        if window_start <= item.start_at <= window_end:
+            cal.add_component(event_vevent(world, item, base))
     return cal.to_ical()
 
 
@@ -159,6 +185,12 @@ def _ics_response(request: web.Request, body: bytes) -> web.StreamResponse:
 
 async def user_feed(request: web.Request) -> web.StreamResponse:
     state = sandbox_state(request)
+    status = state.faults.take_server_error(feed=True)
+    if status is not None:
+        return web.Response(status=status, content_type="text/html",
+                            text=f"<html><body><h1>{status}</h1></body></html>")
+    if state.faults.feed_login_page:
+        return web.Response(status=302, headers={"location": f"{request.scheme}://{request.host}/login/canvas"})
     user = state.world.user_by_feed_uuid(state.school_slug, request.match_info["uuid"])
     if user is None:
         return web.Response(status=404, text="Not Found")

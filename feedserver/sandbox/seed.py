@@ -1,5 +1,14 @@
 """The seeded semester: two schools, their people, courses and coursework.
 
+`build_world(seed, term_start)` builds the two schools the demo and most tests
+use (`SCHOOLS`: Chicago and Los Angeles, US DST on 2026-11-01);
+``schools=ZONE_SCHOOLS`` builds three more in the zones where dates go wrong
+for other reasons: America/Phoenix (UTC-7 all year: no DST), Europe/Copenhagen
+(UTC+2, then UTC+1 from 2026-10-25: a deadline just after local midnight is the
+previous day in UTC) and Australia/Sydney (southern DST: UTC+10, then UTC+11
+from 2026-10-04; every local morning is the previous day in UTC). seed_calendar.py then adds each course's
+calendar events, to-do items, checkpoints and each student's notes.
+
 Everything comes from one `random.Random(seed)` walked in a fixed order, so a
 seed always yields an equal world.  The shapes are chosen to hit what breaks
 real Canvas clients: DST inside the term, 23:59 and 00:00 local due dates
@@ -19,6 +28,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from ..canvas.scopes import READ_ONLY_SCOPES as CANVAS_READ_ONLY_SCOPES
+from .seed_calendar import add_calendar
 from .world import (
     Assignment,
     AssignmentKind,
@@ -266,7 +276,19 @@ SOUTH_PEOPLE = (
     ("Olivia Brooks", "Brooks, Olivia", "Olivia", "olivia.brooks", "Pacific/Honolulu", "en"),
     ("Kai Nakamura 🌊", "Nakamura, Kai", "Kai", "kai.nakamura", None, "en"),
 )
-TEACHERS = {"north": "Dr. Patricia Reyes", "south": "Prof. Samuel Okafor"}
+ZONE_PEOPLE = {
+    "phoenix": (("Sofía Ramírez", "Ramírez, Sofía", "Sofía", "sofia.ramirez", None, "en"),
+                ("Tyler Begay", "Begay, Tyler", "Tyler", "tyler.begay", None, "en"),
+                ("Grace Kim", "Kim, Grace", "Grace", "grace.kim", None, "en")),
+    "copenhagen": (("Freja Nielsen", "Nielsen, Freja", "Freja", "freja.nielsen", None, "da"),
+                   ("Mads Sørensen", "Sørensen, Mads", "Mads", "mads.sorensen", None, "da"),
+                   ("Aisha Hassan", "Hassan, Aisha", "Aisha", "aisha.hassan", None, "en")),
+    "sydney": (("Chloe Nguyen", "Nguyen, Chloe", "Chloe", "chloe.nguyen", None, "en"),
+               ("Jack Wilson", "Wilson, Jack", "Jack", "jack.wilson", None, "en"),
+               ("Priya Patel", "Patel, Priya", "Priya", "priya.patel", None, "en")),
+}
+TEACHERS = {"north": "Dr. Patricia Reyes", "south": "Prof. Samuel Okafor", "phoenix": "Dr. Lena Yazzie",
+            "copenhagen": "Lektor Henrik Dahl", "sydney": "Dr. Olivia Tran"}
 
 SCHOOLS = (
     # slug, name, time zone, shard, email domain, courses, people
@@ -274,6 +296,16 @@ SCHOOLS = (
      NORTH_COURSES, NORTH_PEOPLE),
     ("south", "South Coast College", "America/Los_Angeles", 2, "southcoast.example.edu",
      SOUTH_COURSES, SOUTH_PEOPLE),
+)
+#: Schools in three more zones (no DST, central European DST, southern DST), each with the
+#: first four north courses, for the time-zone tests (`SandboxWorld.seeded(..., zones=True)`).
+ZONE_SCHOOLS = (
+    ("phoenix", "Desert State University", "America/Phoenix", 3, "desert.example.edu",
+     NORTH_COURSES[:4], ZONE_PEOPLE["phoenix"]),
+    ("copenhagen", "Øresund Universitet", "Europe/Copenhagen", 4, "oresund.example.dk",
+     NORTH_COURSES[:4], ZONE_PEOPLE["copenhagen"]),
+    ("sydney", "Harbour University", "Australia/Sydney", 5, "harbour.example.edu.au",
+     NORTH_COURSES[:4], ZONE_PEOPLE["sydney"]),
 )
 
 
@@ -399,8 +431,8 @@ def _unlock_at(due: datetime | None, kind: AssignmentKind) -> datetime | None:
     return None
 
 
-def build_world(seed: int, term_start: date) -> SandboxWorld:
-    """Build the deterministic two-school world for `seed` (see module doc)."""
+def build_world(seed: int, term_start: date, schools: tuple = SCHOOLS) -> SandboxWorld:
+    """Build the deterministic world of `schools` for `seed` (see module doc)."""
     rng = random.Random(seed)
     term_end = term_start + timedelta(weeks=TERM_WEEKS)
     anchor = datetime.combine(term_start + timedelta(weeks=10), time(15, 0), UTC)
@@ -411,7 +443,7 @@ def build_world(seed: int, term_start: date) -> SandboxWorld:
         seed=seed, term_start=term_start, anchor=anchor, schools={}, users={},
         courses={}, enrollments=[], assignments={}, overrides={}, submissions={}, events={},
     )
-    for slug, name, tz, shard, domain, specs, people in SCHOOLS:
+    for slug, name, tz, shard, domain, specs, people in schools:
         term = Term(
             id=shard * 10 + 1,
             name=f"{'Fall' if term_start.month >= 7 else 'Spring'} {term_start.year}",
@@ -427,6 +459,9 @@ def build_world(seed: int, term_start: date) -> SandboxWorld:
             _coursework(world, rng, course, spec, created, anchor)
         _overrides(world, rng, school, students)
         _submissions(world, rng, school, anchor)
+    for school in world.schools.values():
+        # Last, on its own random stream: the coursework above is the same with or without it.
+        add_calendar(world, school, created)
     return world
 
 

@@ -7,6 +7,7 @@ the `/__sandbox` endpoints (control.py) expose the same levers over HTTP.
 
 from __future__ import annotations
 
+import secrets
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -119,6 +120,19 @@ class SandboxState:
     def edit_assignment(self, assignment_id: int, **fields: object) -> Assignment:
         """Change fields (e.g. due_at=..., name=...) and bump updated_at."""
         return self.world.edit_assignment(assignment_id, self.now(), **fields)
+
+    def reset_calendar_feed(self, user_id: int) -> str:
+        """The user resets their calendar feed address in Canvas: the old one answers 404 from now on."""
+        user = self.world.users[user_id]
+        user.feed_uuid = f"{user.feed_uuid[:8]}{secrets.token_hex(16)}"
+        return user.feed_uuid
+
+    def far_future_due(self, assignment_id: int, on: bool = True) -> None:
+        """Switch: the assignment reports `world.FAR_FUTURE` (9999-12-31T23:59Z) as its due date."""
+        if on:
+            self.world.far_future_due.add(assignment_id)
+        else:
+            self.world.far_future_due.discard(assignment_id)
 
     def delete_assignment(self, assignment_id: int) -> None:
         self.world.delete_assignment(assignment_id, self.now())

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from .world import Assignment, AssignmentOverride, Course, SandboxWorld, Submission
+from .world import FAR_FUTURE, Assignment, AssignmentOverride, Checkpoint, Course, SandboxWorld, Submission
 
 #: Submission types that expect nothing turned in online (never "missing").
 OFFLINE_TYPES = frozenset({"none", "not_graded", "on_paper", "external_tool"})
@@ -68,7 +68,12 @@ def visible_assignments(world: SandboxWorld, user_id: int, course_id: int) -> li
 
 
 def effective_dates(world: SandboxWorld, assignment: Assignment, user_id: int) -> EffectiveDates:
-    """The user's dates; of several overrides Canvas picks the latest due date."""
+    """The user's dates; of several overrides Canvas picks the latest due date.
+
+    An assignment in `world.far_future_due` is due `FAR_FUTURE` for everyone.
+    """
+    if assignment.id in world.far_future_due:
+        return EffectiveDates(FAR_FUTURE, assignment.unlock_at, assignment.lock_at, False, None, None)
     mine = [o for o in world.overrides_for(assignment.id) if user_id in o.student_ids]
     if not mine:
         return EffectiveDates(
@@ -116,7 +121,18 @@ def submission_status(
     due_at: datetime | None, now: datetime,
 ) -> SubmissionStatus:
     """Late and missing are derived from the user's due date, as Canvas does."""
-    sub = world.submissions.get((user_id, assignment.id))
+    return _status(world.submissions.get((user_id, assignment.id)), assignment, due_at, now)
+
+
+def checkpoint_status(world: SandboxWorld, assignment: Assignment, checkpoint: Checkpoint, user_id: int,
+                      now: datetime) -> SubmissionStatus:
+    """The user's submission of one checkpoint, judged against the checkpoint's own due date."""
+    sub = world.checkpoint_submissions.get((user_id, assignment.id, checkpoint.tag))
+    return _status(sub, assignment, checkpoint.due_at, now)
+
+
+def _status(sub: Submission | None, assignment: Assignment, due_at: datetime | None,
+            now: datetime) -> SubmissionStatus:
     submitted = sub is not None and sub.submitted_at is not None
     graded = sub is not None and sub.workflow_state == "graded"
     excused = sub is not None and sub.excused

@@ -1,5 +1,15 @@
 """The sandbox's data: schools, developer keys, people, courses and coursework.
 
+Besides assignments, a course holds what a student's Canvas calendar and
+planner show (checked against canvas-lms, see docs/canvas-facts.md):
+course calendar events, section-specific events (a hidden parent in the
+course, one child per section: `app/models/calendar_event.rb`), group events,
+students' personal events, all-day events (`all_day`, `all_day_date`),
+deleted events (``workflow_state = "deleted"``, never listed), pages,
+ungraded discussions and quizzes with a to-do date, students' planner
+notes, and graded discussions with checkpoints (`Checkpoint`; the parent
+has no due date of its own, `app/models/sub_assignment.rb`).
+
 Plain dataclasses, no HTTP and no clock: every function that depends on "now"
 takes it as an argument.  One `SandboxWorld` holds both schools so that one
 student can be enrolled at two of them (the demo shows that); each sandbox app
@@ -125,6 +135,15 @@ class Enrollment:
 
 
 @dataclass
+class Checkpoint:
+    """One due date of a graded discussion with checkpoints (a SubAssignment: its `sub_assignment_tag`)."""
+
+    tag: Literal["reply_to_topic", "reply_to_entry"]
+    points_possible: float
+    due_at: datetime | None
+
+
+@dataclass
 class Assignment:
     id: int
     course_id: int
@@ -146,6 +165,11 @@ class Assignment:
     discussion_topic_id: int | None = None
     all_day: bool = False
     all_day_date: date | None = None
+    #: What Canvas reports as `html_url` instead of the assignment's page: tests of a
+    #: Canvas (or a proxy in front of it) that sends hostile links. None = the real page.
+    html_url: str | None = None
+    #: Graded discussions with checkpoints: the parent's own `due_at` stays None.
+    checkpoints: list[Checkpoint] = field(default_factory=list)
 
     @property
     def published(self) -> bool:
@@ -181,11 +205,36 @@ class Submission:
 
 
 @dataclass
-class CalendarEvent:
-    """A plain course calendar event (office hours, review sessions)."""
+class Section:
+    """A course section (CourseSection); section-specific event times go to its students."""
 
     id: int
     course_id: int
+    name: str
+    student_ids: list[int]
+
+
+@dataclass
+class Group:
+    """A student group of a course (Group, context Course); its events are on the group's calendar."""
+
+    id: int
+    course_id: int
+    name: str
+    member_ids: list[int]
+
+
+@dataclass
+class CalendarEvent:
+    """A calendar event: of a course (office hours, review sessions), of one section of a
+    course (a child of a course-level parent), of a group, or of one user (personal).
+
+    `course_id` is the course the event shows under (a section child's and a
+    group event's course too); None for a personal event.
+    """
+
+    id: int
+    course_id: int | None
     title: str
     description: str | None
     start_at: datetime
@@ -193,14 +242,66 @@ class CalendarEvent:
     location_name: str | None
     created_at: datetime
     updated_at: datetime
+    #: "" for the course's own calendar, else ``course_section_S``, ``group_G`` or ``user_U``.
+    context_code: str = ""
+    #: A section child's parent (which Canvas then hides from students).
+    parent_event_id: int | None = None
+    all_day: bool = False
+    #: The local date of an all-day event; start_at = end_at = local midnight then.
+    all_day_date: date | None = None
+    workflow_state: Literal["active", "deleted"] = "active"
+
+    @property
+    def code(self) -> str:
+        """Canvas's `context_code`: the calendar this event is on."""
+        return self.context_code or f"course_{self.course_id}"
+
+
+@dataclass
+class PlannerTodo:
+    """A page, an ungraded discussion or an ungraded quiz the teacher gave a to-do date."""
+
+    id: int
+    course_id: int
+    type: Literal["wiki_page", "discussion_topic", "quiz"]
+    title: str
+    todo_date: datetime
+    created_at: datetime
+    updated_at: datetime
+    #: A page's URL slug.
+    url: str = ""
+
+
+@dataclass
+class PlannerNote:
+    """A student's own planner note (PlannerNote): a title, details and a to-do date."""
+
+    id: int
+    user_id: int
+    title: str
+    details: str | None
+    todo_date: datetime
+    course_id: int | None
+    created_at: datetime
+    updated_at: datetime
+
+
+#: A due date Canvas accepts from a teacher's typo (issue 18): year 9999, the last minute.
+FAR_FUTURE = datetime(9999, 12, 31, 23, 59, tzinfo=UTC)
 
 
 def all_day_fields(due_at: datetime | None, time_zone: str) -> tuple[bool, date | None]:
-    """Canvas flags a due date at 23:59 or 00:00 local as all-day (assignment.rb)."""
+    """Canvas flags an assignment due at exactly 23:59 local as all-day, never 00:00
+    (`Assignment.all_day_interpretation`, docs/canvas-facts.md §4.4; 00:00 is the
+    rule of calendar events). Local means the course's zone here: the zone of
+    the teacher who set the date."""
     if due_at is None:
         return False, None
-    local = due_at.astimezone(ZoneInfo(time_zone))
-    if (local.hour, local.minute) in ((23, 59), (0, 0)):
+    try:
+        local = due_at.astimezone(ZoneInfo(time_zone))
+    except OverflowError:  # east of UTC, 9999-12-31T23:59Z is in year 10000
+        return False, None
+    if (local.hour, local.minute) == (23, 59):
         return True, local.date()
     return False, None
 
@@ -228,22 +329,32 @@ class SandboxWorld:
     overrides: dict[int, AssignmentOverride]
     submissions: dict[tuple[int, int], Submission]
     events: dict[int, CalendarEvent]
+    #: Assignments whose due date every view reports as `FAR_FUTURE` (a switch: the
+    #: stored date comes back when the id leaves the set; `SandboxState.far_future_due`).
+    far_future_due: set[int] = field(default_factory=set)
+    sections: dict[int, Section] = field(default_factory=dict)
+    groups: dict[int, Group] = field(default_factory=dict)
+    todos: dict[int, PlannerTodo] = field(default_factory=dict)
+    notes: dict[int, PlannerNote] = field(default_factory=dict)
+    #: (user id, assignment id, checkpoint tag) → that checkpoint's submission.
+    checkpoint_submissions: dict[tuple[int, int, str], Submission] = field(default_factory=dict)
     _by_user: dict[int, list[Enrollment]] = field(default_factory=dict, init=False, repr=False, compare=False)
     _by_user_key: tuple[int, int] = field(default=(-1, 0), init=False, repr=False, compare=False)
 
     @classmethod
-    def seeded(cls, seed: int = 7, term_start: date | None = None) -> SandboxWorld:
-        """A deterministic 15-week semester for two schools.
+    def seeded(cls, seed: int = 7, term_start: date | None = None, *, zones: bool = False) -> SandboxWorld:
+        """A deterministic 15-week semester for two schools (north, south), or with
+        `zones` for three others: phoenix, copenhagen and sydney (seed.py).
 
         `term_start` defaults to the Monday ten weeks before today, so the demo
         always sits in week 11 of a live-looking term.
         """
-        from .seed import build_world  # seed.py imports this module
+        from .seed import SCHOOLS, ZONE_SCHOOLS, build_world  # seed.py imports this module
 
         if term_start is None:
             today = datetime.now(UTC).date()
             term_start = today - timedelta(days=today.weekday(), weeks=10)
-        return build_world(seed, term_start)
+        return build_world(seed, term_start, ZONE_SCHOOLS if zones else SCHOOLS)
 
     # -- queries ---------------------------------------------------------
 
@@ -295,10 +406,50 @@ class SandboxWorld:
         return sorted(found, key=lambda a: (a.position, a.id))
 
     def course_events(self, course_id: int) -> list[CalendarEvent]:
+        """Active events on the course's own calendar (section parents included)."""
         return sorted(
-            (e for e in self.events.values() if e.course_id == course_id),
+            (e for e in self.events.values()
+             if e.course_id == course_id and not e.context_code and e.workflow_state == "active"),
             key=lambda e: (e.start_at, e.id),
         )
+
+    def child_events(self, event_id: int) -> list[CalendarEvent]:
+        return [e for e in self.events.values() if e.parent_event_id == event_id and e.workflow_state == "active"]
+
+    def is_hidden(self, event: CalendarEvent) -> bool:
+        """Canvas's `hidden?`: a course event with section children is not shown itself."""
+        return bool(self.child_events(event.id))
+
+    def user_sections(self, user_id: int) -> list[Section]:
+        return [s for s in self.sections.values() if user_id in s.student_ids]
+
+    def user_groups(self, user_id: int) -> list[Group]:
+        return sorted((g for g in self.groups.values() if user_id in g.member_ids), key=lambda g: g.id)
+
+    def events_in(self, code: str, user_id: int) -> list[CalendarEvent]:
+        """What `calendar_events` lists for one context code the user may see
+        (`CalendarEvent.for_user_and_context_codes`): the calendar's own active events and,
+        for a course, the user's own section children (their `effective_context_code`)."""
+        found = [e for e in self.events.values() if e.workflow_state == "active" and e.code == code
+                 and e.parent_event_id is None]
+        if code.startswith("course_"):
+            mine = {f"course_section_{s.id}" for s in self.user_sections(user_id)}
+            found += [e for e in self.events.values() if e.workflow_state == "active"
+                      and e.parent_event_id is not None and e.code in mine and f"course_{e.course_id}" == code]
+        return sorted(found, key=lambda e: (e.start_at, e.id))
+
+    def visible_codes(self, user_id: int, school: str) -> set[str]:
+        """Context codes whose calendars the user may read at `school`."""
+        codes = {f"course_{e.course_id}" for e in self.enrollments_of(user_id)
+                 if self.courses[e.course_id].school == school}
+        codes |= {f"group_{g.id}" for g in self.user_groups(user_id) if self.courses[g.course_id].school == school}
+        return codes | {f"user_{user_id}"}
+
+    def delete_event(self, event_id: int, at: datetime) -> None:
+        """Soft-delete as Canvas does (a parent takes its section children with it)."""
+        for event in [self.events[event_id], *self.child_events(event_id)]:
+            event.workflow_state = "deleted"
+            event.updated_at = at
 
     def overrides_for(self, assignment_id: int) -> list[AssignmentOverride]:
         return [o for o in self.overrides.values() if o.assignment_id == assignment_id]

@@ -38,6 +38,8 @@ __all__ = [
     "CanvasToken",
     "Course",
     "Assignment",
+    "CalendarItem",
+    "ITEM_KINDS",
     "FeedToken",
     "RenderedFeed",
     "FeedChange",
@@ -140,6 +142,10 @@ class Student(Base):
     # once /me warns them, when they go.
     last_active_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     deletion_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Why the last sync failed, if it did: a `feedserver.source_status` kind, and since when it
+    # has been failing (the first failure after the last success). None after a good sync.
+    source_problem: Mapped[str | None] = mapped_column(String(30), nullable=True)
+    source_problem_since: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class CanvasToken(Base):
@@ -177,6 +183,9 @@ class Assignment(Base):
     html_url: Mapped[str] = mapped_column(String(1000), default="")
     unlock_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Set when Canvas says the work is due "all day" (its calendar feed writes a DATE):
+    # the local date the feed shows; due_at is then 23:59 of that date in the student's zone.
+    all_day_date: Mapped[date | None] = mapped_column(Date, nullable=True)
     lock_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     points_possible: Mapped[float | None] = mapped_column(Float, nullable=True)
     published: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -189,6 +198,56 @@ class Assignment(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_modified: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     est_hours_override: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+
+ITEM_KINDS = ("event", "todo", "note", "checkpoint")
+"""`CalendarItem.kind`: a calendar event, a to-do item, a planner note, a checkpoint."""
+
+
+class CalendarItem(Base):
+    """What a student's Canvas calendar shows besides assignments, one row per item.
+
+    - ``event``: a calendar event of a course, a section (its child of a course
+      event), a group or the student (personal); `canvas_id` is the event id,
+      the same from the REST API and from Canvas's feed (``event-calendar-event-<id>``);
+    - ``todo``: a page, ungraded discussion or ungraded quiz with a to-do date;
+      `canvas_id` is ``<plannable type>-<id>``;
+    - ``note``: the student's own planner note; `canvas_id` is the note id;
+    - ``checkpoint``: one due date of a graded discussion with checkpoints;
+      `canvas_id` is ``<assignment id>-<tag>``, `canvas_assignment_id` the
+      discussion's assignment.
+
+    A timed item has `start_at` (and `end_at` for events); an all-day item has
+    only `all_day_date`, the local date Canvas gave, never a made-up instant.
+    """
+
+    __tablename__ = "calendar_items"
+    __table_args__ = (UniqueConstraint("student_id", "kind", "canvas_id"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    student_id: Mapped[int] = mapped_column(ForeignKey("students.id", ondelete="CASCADE"), index=True)
+    # The course it belongs to; None for personal items and for a group's or section's
+    # event whose course Canvas's feed does not name.
+    course_id: Mapped[int | None] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), nullable=True,
+                                                  index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    canvas_id: Mapped[str] = mapped_column(String(100))
+    # Canvas's calendar it is on: course_N, course_section_N, group_N or user_N.
+    context_code: Mapped[str] = mapped_column(String(100), default="")
+    title: Mapped[str] = mapped_column(String(500))
+    description: Mapped[str] = mapped_column(Text, default="")
+    html_url: Mapped[str] = mapped_column(String(1000), default="")
+    location: Mapped[str] = mapped_column(String(500), default="")
+    start_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    end_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    all_day_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    canvas_assignment_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    points_possible: Mapped[float | None] = mapped_column(Float, nullable=True)
+    # Checkpoints: as for assignments. To-dos and notes: "submitted" once marked done in the planner.
+    submission_state: Mapped[str] = mapped_column(String(20), default="unknown")
+    content_hash: Mapped[str] = mapped_column(String(64))
+    sequence: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_modified: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class FeedToken(Base):
@@ -215,7 +274,7 @@ class RenderedFeed(Base):
     body: Mapped[bytes] = mapped_column(LargeBinary)
     body_gzip: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     """`body` gzipped once at render (`feeds.publish.gzip_body`), what calendar apps ask for; None if
-    rendered before migration 0005."""
+    rendered before migration 0007."""
     etag: Mapped[str] = mapped_column(String(80))
     rendered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

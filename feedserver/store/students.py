@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from ..source_status import RECONNECT
 from .models import Institution, Student
 
-__all__ = ["upsert_student", "mark_signed_in", "get_student", "delete_student", "set_status"]
+__all__ = ["upsert_student", "mark_signed_in", "mark_reconnect_needed", "get_student", "delete_student",
+           "set_status"]
 
 
 async def upsert_student(db: async_sessionmaker, institution_slug: str, canvas_user_id: str, display_name: str,
@@ -32,6 +36,8 @@ def mark_signed_in(student: Student, display_name: str, time_zone: str | None, *
     """What a Canvas sign-in says about a student: active (an OAuth student), named and zoned by Canvas."""
     student.source = source
     student.status = "active"
+    if student.source_problem == RECONNECT:  # a sign-in is the fix; other problems wait for a good sync
+        student.source_problem = student.source_problem_since = None
     if display_name:
         student.display_name = display_name
     if time_zone:
@@ -48,6 +54,17 @@ async def set_status(db: async_sessionmaker, student_id: int, status: str) -> No
         student = await session.get(Student, student_id)
         if student is not None:
             student.status = status
+
+
+async def mark_reconnect_needed(db: async_sessionmaker, student_id: int, now: datetime) -> None:
+    """The student's Canvas grant is gone: they must sign in again. Recorded as their source
+    problem too (feedserver.source_status), so /api/me explains it even before a sync fails."""
+    async with db.begin() as session:
+        student = await session.get(Student, student_id)
+        if student is not None:
+            student.status = "reconnect_needed"
+            student.source_problem = RECONNECT
+            student.source_problem_since = student.source_problem_since or now
 
 
 async def delete_student(db: async_sessionmaker, student_id: int) -> bool:

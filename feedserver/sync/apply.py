@@ -9,7 +9,9 @@ snapshot into inserts, updates and deletes:
   their copy (docs/calendar-clients.md §1);
 - assignments Canvas no longer lists (deleted, unpublished, course dropped)
   are deleted, and so are courses no longer listed;
-- unpublished assignments are never stored.
+- unpublished assignments are never stored;
+- calendar events, to-do items, notes and checkpoints follow the same rules
+  (calendar_items.py), after the student's settings said which to keep.
 """
 
 from __future__ import annotations
@@ -18,17 +20,20 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..canvas.coursework import CanvasAssignment, Coursework
 from ..canvas.text import html_to_text
+from ..settings import StudentSettings
 from ..store.models import Assignment, Course
+from .calendar_items import ItemValues, apply_items, item_values, wanted_items
 from .kinds import classify
 
-__all__ = ["DESCRIPTION_STORE_LIMIT", "AssignmentValues", "Changes", "apply_coursework", "assignment_values"]
+__all__ = ["DESCRIPTION_STORE_LIMIT", "AssignmentValues", "Changes", "apply_coursework", "assignment_values",
+           "snapshot_values"]
 
 #: Plain-text characters of a description kept (the feed shows up to 1,000; effort estimates read the rest).
 DESCRIPTION_STORE_LIMIT = 4000
@@ -50,6 +55,7 @@ class AssignmentValues:
     points_possible: float | None
     submission_state: str
     submitted_at: datetime | None
+    all_day_date: date | None = None
 
     def content_hash(self, course_code: str) -> str:
         """SHA-256 of every field a calendar shows (so not lock_at or submitted_at)."""
@@ -58,6 +64,9 @@ class AssignmentValues:
             "unlock": _iso(self.unlock_at), "due": _iso(self.due_at), "points": self.points_possible,
             "state": self.submission_state, "course": self.canvas_course_id, "code": course_code,
         }
+        if self.all_day_date is not None:
+            # Only then: every timed assignment keeps the hash (and so the sequence) it had.
+            shown["day"] = self.all_day_date.isoformat()
         return hashlib.sha256(json.dumps(shown, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
@@ -83,15 +92,26 @@ def assignment_values(assignments: Sequence[CanvasAssignment]) -> list[Assignmen
             canvas_assignment_id=a.id, canvas_course_id=a.course_id, title=a.name[:500], kind=kind,
             description=text, html_url=a.html_url[:1000], unlock_at=a.unlock_at, due_at=a.due_at,
             lock_at=a.lock_at, points_possible=a.points_possible, submission_state=a.submission_state,
-            submitted_at=a.submitted_at,
+            submitted_at=a.submitted_at, all_day_date=a.all_day_date,
         )
         for a, text, kind in zip(published, texts, kinds)
     ]
 
 
+def snapshot_values(coursework: Coursework,
+                    settings: StudentSettings) -> tuple[list[AssignmentValues], list[ItemValues]]:
+    """What `apply_coursework` stores of a snapshot: CPU work (HTML to text, kinds), run it in a thread."""
+    return assignment_values(coursework.assignments), item_values(wanted_items(coursework.items, settings))
+
+
 async def apply_coursework(session: AsyncSession, student_id: int, coursework: Coursework,
-                           values: Sequence[AssignmentValues], now: datetime) -> Changes:
-    """Make the student's stored courses and assignments equal the snapshot."""
+                           values: Sequence[AssignmentValues], now: datetime,
+                           items: Sequence[ItemValues] = ()) -> Changes:
+    """Make the student's stored courses, assignments and calendar items equal the snapshot.
+
+    `items` are `coursework.items` as `calendar_items.item_values` made them,
+    already filtered by the student's settings (`wanted_items`).
+    """
     course_rows, courses_changed = await _apply_courses(session, student_id, coursework)
     stored = {
         a.canvas_assignment_id: a for a in
@@ -125,6 +145,8 @@ async def apply_coursework(session: AsyncSession, student_id: int, coursework: C
     gone = [row.id for key, row in stored.items() if key not in seen]
     if gone:
         await session.execute(delete(Assignment).where(Assignment.id.in_(gone)))
+    items_added, items_changed, items_removed = await apply_items(
+        session, student_id, items, course_rows, coursework.complete, now)
     listed = [c.id for c in coursework.courses]
     stale_courses = (await session.scalars(select(Course.id).where(
         Course.student_id == student_id, Course.canvas_course_id.not_in(listed)))).all()
@@ -132,7 +154,8 @@ async def apply_coursework(session: AsyncSession, student_id: int, coursework: C
         await session.execute(delete(Course).where(Course.id.in_(stale_courses)))
         courses_changed = True
     await session.flush()
-    return Changes(added=added, changed=changed, removed=len(gone), courses_changed=courses_changed)
+    return Changes(added=added + items_added, changed=changed + items_changed,
+                   removed=len(gone) + items_removed, courses_changed=courses_changed)
 
 
 async def _apply_courses(session: AsyncSession, student_id: int,

@@ -7,8 +7,9 @@ Ordering matters and is the point of this module:
    and only a `SyncRun` with outcome "error" and the reason is written, so
    the stored assignments and the rendered feed stay byte-identical;
 2. if Canvas answered byte for byte what it answered in the last successful
-   run (sync/unchanged.py), only the run is recorded: nothing to classify,
-   store or render;
+   run, and nothing of the student's row that the sync reads changed since
+   (sync/unchanged.py), only the run and the good sync are recorded: nothing
+   to classify, store or render;
 3. otherwise one transaction writes the new, changed and deleted assignments, the
    re-rendered feed (only if something a calendar shows changed, or the last
    run failed, or there is no feed yet) and the run record together: a poll
@@ -35,11 +36,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ..canvas.client import CanvasClient, ClientPolicy, Sleep, TokenSource
 from ..canvas.coursework import fetch_coursework
-from ..canvas.errors import CanvasError, ReconnectNeeded
+from ..canvas.errors import CanvasError, CanvasUnavailable, RateLimited, ReconnectNeeded
 from ..config import Config
 from ..feeds.publish import rerender
+from ..settings import StudentSettings
+from ..source_status import BROKEN, RECONNECT, UNAVAILABLE, shows_notice
 from ..store.models import RenderedFeed, Student, SyncRun
-from .apply import Changes, apply_coursework, assignment_values
+from .apply import Changes, apply_coursework, snapshot_values
 from .unchanged import snapshot_digest, unchanged_since_last_run
 
 __all__ = [
@@ -48,7 +51,9 @@ __all__ = [
     "StudentRef",
     "SyncDeps",
     "SyncOutcome",
+    "problem_of",
     "record_failure",
+    "record_success",
     "sync_oauth_student",
     "utc_now",
 ]
@@ -105,33 +110,43 @@ async def sync_oauth_student(deps: SyncDeps, student: StudentRef, worker: str | 
     started = deps.clock()
     institution = deps.config.institution(student.institution_slug)
     if institution is None:
-        return await record_failure(deps, student.id, started, 0, "the school is no longer configured", worker)
+        return await record_failure(deps, student.id, started, 0, "the school is no longer configured", worker,
+                                    problem=BROKEN)
+    async with deps.db() as session:
+        row = (await session.execute(select(Student).where(Student.id == student.id))).scalar_one_or_none()
+    if row is None:
+        return SyncOutcome(student.id, "skipped", error="student no longer exists")
+    settings = StudentSettings.from_json(row.settings)
     client = CanvasClient(deps.http, institution.canvas_url, deps.tokens, student.id,
                           policy=deps.policy, sleep=deps.sleep, rng=deps.rng)
     try:
-        coursework = await fetch_coursework(client)
+        coursework = await fetch_coursework(client, now=started, personal_code=(
+            f"user_{row.canvas_user_id}" if settings.personal_events else None))
     except CanvasError as exc:
         _LOGGER.info("sync of student %s failed: %s", student.id, type(exc).__name__)
         return await record_failure(deps, student.id, started, client.requests, str(exc), worker,
-                                    rerender_feed=isinstance(exc, ReconnectNeeded))
-    digest = snapshot_digest(client.responses_digest)
+                                    problem=problem_of(exc))
+    digest = snapshot_digest(client.responses_digest, row)
     async with deps.db() as session:
-        unchanged = await unchanged_since_last_run(session, student.id, digest)
+        unchanged = await unchanged_since_last_run(session, row, digest)
     if unchanged:
         now = deps.clock()
         async with deps.db.begin() as session:
             session.add(SyncRun(student_id=student.id, started_at=started, finished_at=now, outcome="ok",
                                 requests=client.requests, canvas_digest=digest, worker=worker))
-            row = await session.get(Student, student.id)
-            if row is not None:
-                row.last_sync_at = now
+            student_row = await session.get(Student, student.id)
+            if student_row is not None:
+                record_success(student_row, now)
         _LOGGER.info("synced student %s: %d requests, unchanged", student.id, client.requests)
         return SyncOutcome(student.id, "ok", client.requests)
     # HTML stripping and classification are CPU work: keep the event loop free for feed polls.
-    values = await asyncio.to_thread(assignment_values, coursework.assignments)
+    values, items = await asyncio.to_thread(snapshot_values, coursework, settings)
     now = deps.clock()
     async with deps.db.begin() as session:
-        changes = await apply_coursework(session, student.id, coursework, values, now)
+        changes = await apply_coursework(session, student.id, coursework, values, now, items)
+        student_row = await session.get(Student, student.id)
+        if student_row is not None:
+            record_success(student_row, now)  # before rendering: the notice of a past problem goes
         rendered = False
         if await _feed_is_stale(session, student.id, changes):
             result = await rerender(session, student.id, public_url=deps.config.server.public_url, now=now)
@@ -139,33 +154,64 @@ async def sync_oauth_student(deps: SyncDeps, student: StudentRef, worker: str | 
         session.add(SyncRun(student_id=student.id, started_at=started, finished_at=deps.clock(), outcome="ok",
                             requests=client.requests, added=changes.added, changed=changes.changed,
                             removed=changes.removed, worker=worker, canvas_digest=digest))
-        row = await session.get(Student, student.id)
-        if row is not None:
-            row.last_sync_at = now
     _LOGGER.info("synced student %s: %d requests, +%d ~%d -%d", student.id, client.requests,
                  changes.added, changes.changed, changes.removed)
     return SyncOutcome(student.id, "ok", client.requests, changes.added, changes.changed, changes.removed, rendered)
 
 
+def problem_of(exc: CanvasError) -> str:
+    """The `feedserver.source_status` kind of a failed Canvas API sync."""
+    if isinstance(exc, ReconnectNeeded):
+        return RECONNECT
+    if isinstance(exc, (CanvasUnavailable, RateLimited)):
+        return UNAVAILABLE
+    return BROKEN
+
+
+def record_success(student: Student, now: datetime) -> None:
+    """A good sync: the student's source works again (the caller re-renders: the last run failed)."""
+    student.last_sync_at = now
+    student.source_problem = None
+    student.source_problem_since = None
+
+
 async def record_failure(deps: SyncDeps, student_id: int, started: datetime, requests: int, reason: str,
-                         worker: str | None, *, rerender_feed: bool = False) -> SyncOutcome:
-    """Write an "error" run and nothing else (but the feed, when the student's status changed).
+                         worker: str | None, *, problem: str = BROKEN) -> SyncOutcome:
+    """Write an "error" run and the student's source problem; nothing else, but the feed
+    when its notice changed (the problem lasted long enough, or became another one).
 
     `reason` must hold no secret: Canvas error messages are written that way
-    (canvas/errors.py); other failures pass only their type's name.
+    (canvas/errors.py), feed errors too (canvasfeed/errors.py); other
+    failures pass only their type's name. `problem` is a
+    `feedserver.source_status` kind.
     """
     reason = reason[:ERROR_TEXT_LIMIT]
+    now = deps.clock()
     async with deps.db.begin() as session:
-        if await session.get(Student, student_id) is None:
+        student = await session.get(Student, student_id)
+        if student is None:
             return SyncOutcome(student_id, "skipped", requests, error="student no longer exists")
+        # What the feed showed after the last run (the last time it was rendered for a failure).
+        last_run = await session.scalar(select(SyncRun.finished_at).where(SyncRun.student_id == student_id)
+                                        .order_by(SyncRun.id.desc()).limit(1))
+        shown_before = _notice(student, last_run or started)
+        if student.source_problem_since is None:
+            student.source_problem_since = started  # the first failure since the last good sync
+        student.source_problem = problem
         rendered = False
-        if rerender_feed:
-            # The grant is gone: the feed keeps its events and gains the "Reconnect" event.
-            result = await rerender(session, student_id, public_url=deps.config.server.public_url, now=deps.clock())
+        if _notice(student, now) != shown_before:
+            # The feed keeps its events and gains (or changes) its one notice event.
+            result = await rerender(session, student_id, public_url=deps.config.server.public_url, now=now)
             rendered = any(result.values())
-        session.add(SyncRun(student_id=student_id, started_at=started, finished_at=deps.clock(), outcome="error",
+        session.add(SyncRun(student_id=student_id, started_at=started, finished_at=now, outcome="error",
                             requests=requests, error=reason, worker=worker))
     return SyncOutcome(student_id, "error", requests, error=reason, rendered=rendered)
+
+
+def _notice(student: Student, now: datetime) -> str | None:
+    """Which problem the feed shows a notice for at `now` (None: none)."""
+    shown = shows_notice(student.source_problem, student.source_problem_since, now)
+    return student.source_problem if shown else None
 
 
 async def _feed_is_stale(session: AsyncSession, student_id: int, changes: Changes) -> bool:

@@ -40,4 +40,4 @@ def summarize(outcomes: list[SyncOutcome]) -> str:
     changes = sum(o.added + o.changed + o.removed for o in outcomes)
     parts = ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items())) or "nothing due"
     return (f"synced {len(outcomes)} student(s): {parts}; {requests} Canvas request(s), "
-            f"{changes} assignment change(s)")
+            f"{changes} calendar change(s)")

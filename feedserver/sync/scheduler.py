@@ -32,6 +32,7 @@ from sqlalchemy import or_, select, update
 
 from ..metrics.instruments import SYNC_RUNS, SYNC_SECONDS
 from ..secure import random_token
+from ..source_status import UNAVAILABLE
 from ..store.models import Institution as InstitutionRow
 from ..store.models import Student
 from .job import (
@@ -209,7 +210,8 @@ class SyncService:
                     outcome = await self.sources[ref.source](self.deps, ref, self.worker_id)
             except TimeoutError:
                 outcome = await record_failure(self.deps, ref.id, started, 0,
-                                               f"the sync took longer than {self.sync_timeout}", self.worker_id)
+                                               f"the sync took longer than {self.sync_timeout}", self.worker_id,
+                                               problem=UNAVAILABLE)
             except Exception as exc:  # noqa: BLE001 (one student's bug must not stop the round)
                 # Only the type: an arbitrary exception's text may quote a URL or a value.
                 _LOGGER.error("sync of student %s crashed: %s", ref.id, type(exc).__name__)

@@ -108,13 +108,13 @@ def feed_event(uid: str, url: str, summary: str) -> bytes:
 
 def server_reads(case: Case) -> Any:
     if case.source == "submission":
-        return parse_assignment(assignment_json(submission=case.given), "3").submission_state
+        return parse_assignment(assignment_json(submission=case.given), "3", canvas_url="https://canvas.example.edu").submission_state
     if case.source == "feed":
         work = parse_canvas_feed(feed_event(*case.given), canvas_base=CANVAS)
         codes = {c.id: c.course_code for c in work.courses}
         return next(((a.id, a.name, codes[a.course_id]) for a in work.assignments), None)
     if case.source == "assignment":
-        return classify([parse_assignment(assignment_json(**case.given), "3")], [""])[0]
+        return classify([parse_assignment(assignment_json(**case.given), "3", canvas_url="https://canvas.example.edu")], [""])[0]
     raise AssertionError(f"the server does not read {case.source}")
 
 

@@ -160,6 +160,16 @@ def test_unlock_after_due_puts_everything_on_the_work_day():
         assert daily_load(df, profile)["hours"].tolist() == [3.0]
 
 
+@pytest.mark.parametrize("kind", ["exam", "quiz"])
+def test_study_for_an_exam_is_spread_before_it_opens(kind):
+    # Canvas opens a timed quiz or exam on the day it is sat; the studying happens before.
+    sat = {"student": "s", "assignment_id": 1, "est_hours": 5.0, "due_at": "2026-10-09T20:00:00Z", "unlock_at": "2026-10-09T14:00:00Z"}
+    exam = daily_load(frame([{**sat, "kind": kind}]), "last_minute")
+    assert exam["date"].min() < pd.Timestamp("2026-10-09") and exam["hours"].sum() == pytest.approx(5.0)
+    essay = daily_load(frame([{**sat, "kind": "essay"}]), "last_minute")
+    assert essay["hours"].tolist() == [5.0]  # other kinds still start when they unlock
+
+
 # -- time zones and the cutoff ---------------------------------------------------------------
 
 

@@ -8,7 +8,6 @@ day-by-day simulation (Horn's theorem), and small cases by hand.
 from __future__ import annotations
 
 import datetime as dt
-import time
 
 import numpy as np
 import pandas as pd
@@ -273,6 +272,18 @@ def test_dst_week_counts_local_days():
     assert plan.peak == pytest.approx(0.5)
 
 
+@pytest.mark.parametrize("kind", ["exam", "quiz"])
+def test_study_for_an_exam_may_start_before_it_opens(kind):
+    # Canvas opens a timed quiz or exam on the day it is sat: 5 h of study must not have to fit that day's 4 h.
+    sat = {"assignment_id": 1, "due_at": "2026-11-04T20:00:00Z", "unlock_at": "2026-11-04T14:00:00Z", "est_hours": 5.0}
+    plan = balanced(frame([{**sat, "kind": kind}], student="s"), capacity=4, start=START)
+    assert plan.feasible and plan.peak < 1
+    assert plan.sessions["date"].min().date() < dt.date(2026, 11, 4)
+    essay = balanced(frame([{**sat, "kind": "essay"}], student="s"), capacity=4, start=START)
+    assert essay.peak == pytest.approx(5 / 4)  # an essay's unlock date still opens its work window
+    assert not essay.feasible
+
+
 def test_default_start():
     df = frame(
         [
@@ -352,7 +363,8 @@ def test_balanced_many_capacity_by_student_and_progress_bar(capsys):
     assert "balanced plans" in capsys.readouterr().err
 
 
-def test_single_student_150_assignments_is_fast():
+def test_single_student_150_assignments_places_every_hour():
+    # Its speed is a figure printed by bench/analytics_plan.py (docs/performance.md), not a timed test.
     df = cohort(40, seed=13)
     counts = df.groupby("student").size()
     busiest = counts.idxmax()
@@ -360,15 +372,10 @@ def test_single_student_150_assignments_is_fast():
     extra = one.assign(assignment_id=one["assignment_id"] + 10_000_000, due_at=one["due_at"] + pd.Timedelta(days=2))
     big = pd.concat([one, extra, one.assign(assignment_id=one["assignment_id"] + 20_000_000)]).iloc[:150]
     assert len(big) == 150
-    balanced(big, capacity=4)  # warm up
-    best = min(_timed(lambda: balanced(big, capacity=4).sessions) for _ in range(3))
-    assert best < 0.2
-
-
-def _timed(fn) -> float:
-    t = time.perf_counter()
-    fn()
-    return time.perf_counter() - t
+    sessions = balanced(big, capacity=4).sessions
+    placed = sessions.groupby("assignment_id")["hours"].sum()
+    wanted = big.set_index("assignment_id")["est_hours"]
+    assert placed.reindex(wanted.index, fill_value=0.0).to_numpy() == pytest.approx(wanted.to_numpy(), abs=1e-6)
 
 
 def test_tiny_efforts_are_not_lost_as_float_dust():

@@ -17,6 +17,7 @@ from feedserver.canvasfeed.errors import (
     FeedGone,
     FeedTooLarge,
     FeedUnavailable,
+    LoginPage,
     NotACalendar,
 )
 from feedserver.canvasfeed.fetch import FeedFetcher
@@ -184,11 +185,10 @@ async def test_a_silent_server_times_out(serve: ServerFactory) -> None:
 
 
 @pytest.mark.parametrize(("content_type", "body"), [
-    ("text/html", b"<html><body>Log in to Canvas</body></html>"),
     ("text/calendar", b"<html><body>Log in to Canvas</body></html>"),
     ("application/json", b'{"errors": []}'),
     ("text/calendar", b""),
-], ids=["html", "html-labelled-calendar", "json", "empty"])
+], ids=["html-labelled-calendar", "json", "empty"])
 async def test_content_that_is_not_a_calendar_is_refused(serve: ServerFactory, content_type: str,
                                                          body: bytes) -> None:
     routes = web.RouteTableDef()
@@ -201,6 +201,24 @@ async def test_content_that_is_not_a_calendar_is_refused(serve: ServerFactory, c
     async with fetcher() as f:
         with pytest.raises(NotACalendar, match="did not return a calendar"):
             await f.fetch(canvas.url(PATH))
+
+
+@pytest.mark.parametrize("answer", ["page", "redirect"])
+async def test_a_sign_in_page_instead_of_the_calendar_says_so(serve: ServerFactory, answer: str) -> None:
+    routes = web.RouteTableDef()
+
+    @routes.get(PATH)
+    async def feed(request: web.Request) -> web.Response:
+        if answer == "redirect":  # what a school's single sign-on in front of Canvas does
+            raise web.HTTPFound("/login/saml?return_to=%2Ffeeds%2Fcalendars")
+        return web.Response(text="<!doctype html><form action=/login>…</form>", content_type="text/html")
+
+    canvas = await serve(PUBLIC, routes)
+    async with fetcher() as f:
+        with pytest.raises(LoginPage, match="sign-in page") as raised:
+            await f.fetch(canvas.url(PATH))
+    assert raised.value.problem == "login_page"
+    assert canvas.hits == [PATH]  # the sign-in page itself is never fetched
 
 
 async def test_a_reset_feed_url_says_so(serve: ServerFactory) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -75,9 +75,15 @@ def test_assignments_courses_and_dates_are_mapped() -> None:
     assert essay.html_url == f"{BASE}/courses/31/assignments/501"
     # The override's own title is Canvas's addition, not the assignment's name; brackets inside stay.
     assert (lab.name, lab.course_id) == ("Lab [draft] 2", "32")
-    # All-day: 23:59 on that day where the student lives.
+    # All-day: Canvas's date, kept as a date; the instant is 23:59 on that day where the student lives.
+    assert reading.all_day_date == date(2026, 10, 2) and essay.all_day_date is None
     assert reading.due_at is not None
     assert reading.due_at.astimezone(UTC) == datetime(2026, 10, 3, 4, 59, tzinfo=UTC)
+    (office_hours,) = work.items  # the course calendar event, under its own id
+    assert (office_hours.kind, office_hours.canvas_id, office_hours.course_id) == ("event", "9", "31")
+    assert (office_hours.start_at, office_hours.end_at) == (datetime(2026, 9, 21, 17, 0, tzinfo=UTC),
+                                                            datetime(2026, 9, 21, 18, 0, tzinfo=UTC))
+    assert office_hours.title == "Office hours" and work.complete == {"event"}
     # The feed has neither status nor points: unknown, not "not submitted".
     assert {(a.submission_state, a.points_possible) for a in work.assignments} == {("unknown", None)}
 
@@ -115,4 +121,29 @@ def test_every_assignment_of_the_sandbox_feed_is_found(sandbox: object) -> None:
             real = world.assignments[int(a.id)]
             assert str(real.course_id) == a.course_id
             assert a.name == real.name
+        assert len(work.items) == body.count(b"UID:event-calendar-event-")
+        for item in work.items:
+            event = world.events[int(item.canvas_id)]
+            # A section's or a group's event finds its course through the code in its SUMMARY.
+            assert item.course_id == (str(event.course_id) if event.course_id is not None else None)
+            assert item.context_code == event.code and item.title == event.title
+            assert (item.all_day_date, item.start_at) == ((event.all_day_date, None) if event.all_day
+                                                          else (None, event.start_at))
     assert found_override, "the seeded world should exercise override UIDs"
+
+
+def test_a_date_no_calendar_can_show_leaves_that_assignment_undated() -> None:
+    typo = FEED.replace(b"DTSTART:20260915T045900Z", b"DTSTART:99991231T235900Z").replace(
+        b"DTSTART;VALUE=DATE:20261002", b"DTSTART;VALUE=DATE:99991231")
+    by_id = {a.id: a for a in parse_canvas_feed(typo, canvas_base=BASE, time_zone="Asia/Tokyo").assignments}
+    assert (by_id["501"].due_at, by_id["503"].due_at) == (None, None)  # kept, undated
+    assert by_id["502"].due_at == datetime(2026, 9, 20, 17, 0, tzinfo=UTC)
+
+
+def test_a_date_with_a_time_part_is_still_the_date_canvas_meant() -> None:
+    """The 2019 form of an all-day assignment (tests/data/canvas_feeds, the UCI feed)."""
+    old = FEED.replace(b"DTSTART;VALUE=DATE:20261002", b"DTSTART;VALUE=DATE:20261002T000000\r\n"
+                                                       b"DTEND;VALUE=DATE:20261002T000000")
+    reading = {a.id: a for a in parse_canvas_feed(old, canvas_base=BASE, time_zone="Europe/Copenhagen").assignments}["503"]
+    assert reading.all_day_date == date(2026, 10, 2)
+    assert reading.due_at == datetime(2026, 10, 2, 21, 59, tzinfo=UTC)  # 23:59 in Copenhagen (CEST)

@@ -1,8 +1,9 @@
 """A student starts with Canvas's calendar feed, subscribes, and later signs in with OAuth.
 
 The subscribed Homework Muffin URL must keep working and gain submission
-status, with the same events (same UIDs, same count): no duplicates in the
-student's calendar. Real sockets: our server and the Canvas sandbox.
+status, with the same events (same UIDs, same count; course calendar events
+too): no duplicates in the student's calendar. What only the API has (to-do
+items, checkpoints) is added. Real sockets: our server and the Canvas sandbox.
 """
 
 from __future__ import annotations
@@ -40,11 +41,13 @@ async def test_feed_student_upgrades_to_oauth_without_duplicates(muffin: Any, sa
 
     before = await muffin.get(feed_path(subscribed))
     assert before.status == 200
-    events_before = feed_events(await before.read())
+    everything_before = feed_events(await before.read())
+    events_before = {uid: e for uid, e in everything_before.items() if uid.startswith("assignment-")}
     assert len(events_before) >= 10
     assert {str(e["X-MUFFIN-SUBMITTED"]) for e in events_before.values()} == {"unknown"}
-    assert all(uid.startswith("assignment-") and uid.endswith(f"@{north.url.split('://')[1]}")
-               for uid in events_before)
+    assert all(uid.endswith(f"@{north.url.split('://')[1]}") for uid in everything_before)
+    calendar_events = {uid for uid in everything_before if uid.startswith("calendar-event-")}
+    assert calendar_events and everything_before.keys() == events_before.keys() | calendar_events
 
     # The student hands in two assignments in Canvas, then signs in with OAuth from the same browser.
     async with muffin.app[db_key]() as session:
@@ -64,7 +67,11 @@ async def test_feed_student_upgrades_to_oauth_without_duplicates(muffin: Any, sa
 
     after = await muffin.get(feed_path(subscribed))
     assert after.status == 200
-    events_after = feed_events(await after.read())
+    everything_after = feed_events(await after.read())
+    events_after = {uid: e for uid, e in everything_after.items() if uid.startswith("assignment-")}
+    # The same calendar events under the same UIDs; the API adds to-dos and checkpoints, nothing twice.
+    assert calendar_events == {uid for uid in everything_after if uid.startswith("calendar-event-")}
+    assert {uid.split("-")[0] for uid in everything_after.keys() - everything_before.keys()} == {"todo", "checkpoint"}
     assert events_after.keys() == events_before.keys()
     assert len(events_after) == len(events_before)
     submitted = {uid for uid, e in events_after.items() if str(e["X-MUFFIN-SUBMITTED"]) == "true"}

@@ -124,18 +124,25 @@ async def test_revoked_grant_means_reconnect_with_the_old_feed_intact(muffin: An
     async with muffin.app[db_key]() as session:
         assert (await session.get(Student, student_id)).status == "reconnect_needed"
         assert (await session.scalars(select(Assignment.title))).all() == ["Lab report"]
-        assert (await session.get(RenderedFeed, (student_id, "all"))).body == b"BEGIN:VCALENDAR"
+        # Re-rendered at once from the stored rows, with the one event that says what to do.
+        assert b"SUMMARY:Reconnect Homework Muffin" in (await session.get(RenderedFeed, (student_id, "all"))).body
     assert await resolve_feed_token(muffin.app[db_key], feed_token) == (student_id, "all")
 
     page = await (await muffin.get("/me")).text()
     assert "Reconnect Homework Muffin" in page
     assert 'href="/login?institution=north&amp;return_to=/me"' in page
+    # The web app and the embed widget say it too, before any sync has failed.
+    problem = (await (await muffin.get("/api/me")).json())["problem"]
+    assert (problem["kind"], problem["since"]) == ("reconnect_needed", f"{later:%Y-%m-%dT%H:%M:%SZ}")
+    assert "Sign in with Canvas again" in problem["action"]
+    assert "Reconnect Homework Muffin" in await (await muffin.get("/embed/feed")).text()
 
     again = await sign_in(muffin, "north", user_id=NORTH_STUDENT, return_to="/me")
     assert again.location == "/me"
     async with muffin.app[db_key]() as session:
         assert (await session.get(Student, student_id)).status == "active"
     assert "Reconnect Homework Muffin" not in await (await muffin.get("/me")).text()
+    assert (await (await muffin.get("/api/me")).json())["problem"] is None
     assert (await canvas_status(muffin, north.url, await store.access_token(student_id)))[0] == 200
 
 async def _assert_all_gone(muffin: Any, feed_token: str) -> None:

@@ -10,6 +10,7 @@ suite (pyproject filterwarnings), so a parser's complaint fails the test.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Any
 
@@ -36,6 +37,12 @@ def with_ical(body: bytes) -> dict[str, Event]:
 
 
 def with_vobject(body: bytes) -> dict[str, Event]:
+    # vobject keeps the first VTIMEZONE it ever read per TZID for the whole process, and ours
+    # cover only the years a feed uses: forget them, so each feed is read with its own, as a
+    # calendar app reading one subscription does.
+    remembered = getattr(vobject.icalendar, "__tzidMap")
+    for tzid in re.findall(r"^TZID:(.+?)\r?$", body.decode("utf-8"), re.MULTILINE):
+        remembered.pop(tzid, None)
     calendar: Any = vobject.readOne(body.decode("utf-8"), validate=True)
     events = getattr(calendar, "vevent_list", [])
     return {e.uid.value: (e.dtstart.value, e.dtend.value, e.summary.value) for e in events}

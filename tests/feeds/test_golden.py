@@ -1,4 +1,4 @@
-"""Golden feeds: the exact bytes of five representative feeds, kept in tests/feeds/golden/.
+"""Golden feeds: the exact bytes of six representative feeds, kept in tests/feeds/golden/.
 
 A feed's bytes are its ETag, so any change to them (in render.py, icalendar,
 or the time-zone data behind VTIMEZONE) makes every subscribed calendar app
@@ -25,7 +25,15 @@ from zoneinfo import ZoneInfo
 import pytest
 from icalendar import Calendar
 
-from feedserver.feeds.render import FeedAssignment, FeedContext, WorkSession, render_feed, serialize
+from feedserver.feeds.render import (
+    FeedAssignment,
+    FeedContext,
+    FeedItem,
+    FeedNotice,
+    WorkSession,
+    render_feed,
+    serialize,
+)
 from feedserver.settings import StudentSettings
 from tests.feeds.parsers import parse_everywhere
 
@@ -49,12 +57,24 @@ class Course:
 
     def assignment(self, aid: str, title: str, kind: str, due: datetime | None, *, points: float | None = None,
                    state: str = "unsubmitted", description: str = "", sequence: int = 0,
-                   last_modified: datetime = SYNCED, unlock_at: datetime | None = None) -> FeedAssignment:
+                   last_modified: datetime = SYNCED, unlock_at: datetime | None = None,
+                   all_day: date | None = None) -> FeedAssignment:
         return FeedAssignment(
             canvas_assignment_id=aid, canvas_course_id=self.id, course_code=self.code, title=title, kind=kind,
             description=description, html_url=f"https://{self.host}/courses/{self.id}/assignments/{aid}",
             due_at=due, points_possible=points, submission_state=state, sequence=sequence,
-            last_modified=last_modified, unlock_at=unlock_at)
+            last_modified=last_modified, unlock_at=unlock_at,
+            all_day_date=all_day)
+
+    def item(self, kind: str, canvas_id: str, title: str, start: datetime | None, end: datetime | None = None, *,
+             day: date | None = None, context: str = "", location: str = "", url: str = "", description: str = "",
+             assignment_id: str | None = None, points: float | None = None, state: str = "unknown",
+             sequence: int = 0) -> FeedItem:
+        return FeedItem(kind=kind, canvas_id=canvas_id, canvas_course_id=self.id or None, course_code=self.code,
+                        context_code=context or f"course_{self.id}", title=title, description=description,
+                        html_url=url, location=location, start_at=start, end_at=end, all_day_date=day,
+                        canvas_assignment_id=assignment_id, points_possible=points, submission_state=state,
+                        sequence=sequence, last_modified=SYNCED)
 
 
 @dataclass(frozen=True)
@@ -64,12 +84,14 @@ class GoldenFeed:
     context: FeedContext
     assignments: tuple[FeedAssignment, ...] = ()
     sessions: tuple[WorkSession, ...] = ()
+    items: tuple[FeedItem, ...] = ()
     vevents: int = 0
     """How many VEVENTs the file holds: what the past window, hidden courses and hidden submitted work leave."""
     kind: str = "all"
 
     def render(self) -> bytes:
-        return render_feed(self.context, self.assignments, now=NOW, sessions=self.sessions, kind=self.kind)
+        return render_feed(self.context, self.assignments, now=NOW, sessions=self.sessions, kind=self.kind,
+                           items=self.items)
 
 
 # 1. A student signed in through Canvas OAuth, as the demo student is: every
@@ -109,8 +131,9 @@ OAUTH_STUDENT = GoldenFeed("oauth-student", FeedContext(
 ), vevents=8)
 
 # 2. A student connected through Canvas's own calendar feed (no OAuth): no
-#    submission states or points, all-day Canvas dates read as 23:59 local,
-#    course codes from the SUMMARY, a school we have no developer key for.
+#    submission states or points, course codes from the SUMMARY, a school we
+#    have no developer key for. Work Canvas's feed calls all day (a DATE) is
+#    an all-day event on that date (issue 17; it was 23:29-23:59 local before).
 LAKESHORE = "lakeshore.instructure.com"
 NEW_YORK = "America/New_York"
 ENG, BIO = Course(LAKESHORE, "2001", "ENG-101-02"), Course(LAKESHORE, "2002", "BIO-120-01")
@@ -118,9 +141,10 @@ CANVAS_FEED_STUDENT = GoldenFeed("canvas-feed-student", FeedContext(
     canvas_host=LAKESHORE, school_name="Lakeshore Community College", time_zone=NEW_YORK,
     me_url="https://muffin.example.edu/me", student_key="b7e0d2c4a9f11358"), (
     ENG.assignment("88101", "Narrative essay draft", "essay", at(NEW_YORK, 2026, 11, 11, 23, 59), state="unknown",
-                   description="Upload a .docx or PDF. Peer review opens the next day."),
+                   description="Upload a .docx or PDF. Peer review opens the next day.", all_day=date(2026, 11, 11)),
     ENG.assignment("88102", "Grammar check-in", "quiz", at(NEW_YORK, 2026, 11, 13, 10, 30), state="unknown"),
-    BIO.assignment("88201", "Cell membrane worksheet", "other", at(NEW_YORK, 2026, 11, 10, 23, 59), state="unknown"),
+    BIO.assignment("88201", "Cell membrane worksheet", "other", at(NEW_YORK, 2026, 11, 10, 23, 59), state="unknown",
+                   all_day=date(2026, 11, 10)),
     BIO.assignment("88202", "Midterm 2", "exam", at(NEW_YORK, 2026, 11, 19, 18, 0), state="unknown"),
 ), vevents=4)
 
@@ -190,7 +214,54 @@ ALL_DAY_STUDENT = GoldenFeed("all-day-and-time-zones", FeedContext(
                     description="Two pages; single-spaced is fine."),
 ), vevents=5)
 
-FEEDS = (OAUTH_STUDENT, CANVAS_FEED_STUDENT, SESSIONS_STUDENT, EMPTY_FEED, ALL_DAY_STUDENT)
+# 6. What a Canvas calendar holds besides assignments, for a student in
+#    Copenhagen across the end of DST (2026-10-25): a timed course event, a
+#    section's event (titled with its section, as the API sends it), a
+#    zero-length event shown like a deadline, an all-day event, a group's
+#    event, a personal event and a planner note (both turned on), a to-do
+#    page marked done, both checkpoints of a graded discussion (one handed
+#    in), one course's events hidden, and the notice of a reset feed address.
+COPENHAGEN = "Europe/Copenhagen"
+NORTH_SEA = "absalon.example.dk"
+DB, NET = Course(NORTH_SEA, "80524", "DIS 2026"), Course(NORTH_SEA, "80788", "NET 2026")
+ITEMS_STUDENT = GoldenFeed("calendar-items", FeedContext(
+    canvas_host=NORTH_SEA, school_name="Øresund Universitet", time_zone=COPENHAGEN,
+    settings=StudentSettings(personal_events=True, planner_notes=True, hidden_event_courses=("80788",),
+                             reminder_minutes=(60,)),
+    me_url="https://muffin.example.edu/me", student_key="d1e2f3a4b5c6d7e8",
+    notice=FeedNotice("your Canvas calendar feed address stopped working",
+                      "Canvas no longer knows the calendar feed address you connected with.\n"
+                      "Copy it again from Canvas → Calendar → Calendar Feed.", date(2026, 11, 8))), (
+    DB.assignment("236512", "Assignment 1: ER diagrams", "problem_set", at(COPENHAGEN, 2026, 10, 23, 15, 0),
+                  points=10),
+), items=(
+    DB.item("event", "193001", "Lecture 7: normal forms", at(COPENHAGEN, 2026, 10, 23, 10, 15),
+            at(COPENHAGEN, 2026, 10, 23, 12, 0), location="Aud. A, HCØ",
+            url=f"https://{NORTH_SEA}/calendar?event_id=193001&include_contexts=course_80524"),
+    DB.item("event", "193002", "Exercise class (Hold 3)", at(COPENHAGEN, 2026, 10, 26, 8, 15),
+            at(COPENHAGEN, 2026, 10, 26, 10, 0), context="course_section_7713"),
+    DB.item("event", "193470", "Hand-in: project report", at(COPENHAGEN, 2026, 11, 12, 23, 59),
+            at(COPENHAGEN, 2026, 11, 12, 23, 59)),
+    DB.item("event", "193471", "Reading week", None, None, day=date(2026, 11, 16)),
+    DB.item("event", "193472", "Study group", at(COPENHAGEN, 2026, 11, 10, 17, 0), at(COPENHAGEN, 2026, 11, 10, 18, 0),
+            context="group_901"),
+    NET.item("event", "193480", "NET lecture (hidden course events)", at(COPENHAGEN, 2026, 11, 11, 10, 0),
+             at(COPENHAGEN, 2026, 11, 11, 12, 0)),
+    Course(NORTH_SEA, "", "").item("event", "193490", "Dentist", at(COPENHAGEN, 2026, 11, 13, 8, 0),
+                                   at(COPENHAGEN, 2026, 11, 13, 9, 0), context="user_4242"),
+    DB.item("todo", "wiki_page-77", "Read before the exercise class", at(COPENHAGEN, 2026, 10, 26, 8, 0),
+            at(COPENHAGEN, 2026, 10, 26, 8, 0), state="submitted",
+            url=f"https://{NORTH_SEA}/courses/80524/pages/read-before"),
+    Course(NORTH_SEA, "", "").item("note", "12", "Buy a USB stick", at(COPENHAGEN, 2026, 11, 14, 9, 0),
+                                   at(COPENHAGEN, 2026, 11, 14, 9, 0), context="user_4242",
+                                   description="For the exam files"),
+    DB.item("checkpoint", "9100-reply_to_topic", "Week 9 discussion", at(COPENHAGEN, 2026, 10, 24, 23, 59),
+            at(COPENHAGEN, 2026, 10, 24, 23, 59), assignment_id="9100", points=3, state="submitted"),
+    DB.item("checkpoint", "9100-reply_to_entry", "Week 9 discussion", at(COPENHAGEN, 2026, 10, 31, 23, 59),
+            at(COPENHAGEN, 2026, 10, 31, 23, 59), assignment_id="9100", points=2, state="unsubmitted"),
+), vevents=12)
+
+FEEDS = (OAUTH_STUDENT, CANVAS_FEED_STUDENT, SESSIONS_STUDENT, EMPTY_FEED, ALL_DAY_STUDENT, ITEMS_STUDENT)
 
 
 @pytest.mark.parametrize("feed", FEEDS, ids=[f.name for f in FEEDS])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -11,12 +12,12 @@ from icalendar import Calendar
 from sqlalchemy import select
 
 from feedserver.feeds.preferences import update_settings
-from feedserver.settings import SettingsError, StudentSettings
+from feedserver.settings import SettingsError, StudentSettings, check_time_zone
 from feedserver.store.models import Course, Student
 from feedserver.sync.scheduler import SyncService
 from feedserver.typedefs import config_key, db_key
 from tests.auth.helpers import csrf_of, sign_in
-from tests.sync.helpers import connect, stored_feed
+from tests.sync.helpers import connect, events, stored_feed
 
 
 def course_codes(body: bytes) -> set[str]:
@@ -41,9 +42,9 @@ async def test_settings_change_the_stored_feed_in_the_same_step(muffin: TestClie
                                        reminder_minutes=(60,))
     after = await stored_feed(muffin, student.student_id)
     assert hidden.course_code not in course_codes(after)
-    events = Calendar.from_ical(after).walk("VEVENT")
-    assert all(str(e["X-MUFFIN-SUBMITTED"]) != "true" for e in events)
-    assert all(len(e.walk("VALARM")) == 1 for e in events)
+    deadlines = [e for e in Calendar.from_ical(after).walk("VEVENT") if e["X-MUFFIN-KIND"] != "calendar_event"]
+    assert deadlines and all(str(e["X-MUFFIN-SUBMITTED"]) != "true" for e in deadlines if "X-MUFFIN-SUBMITTED" in e)
+    assert all(len(e.walk("VALARM")) == 1 for e in deadlines)
     async with db() as session:
         assert (await session.get(Student, student.student_id)).settings["submitted"] == "hide"
 
@@ -108,9 +109,12 @@ async def test_the_form_saves_settings_and_rerenders(muffin: TestClient, sandbox
     assert saved == StudentSettings(hidden_courses=(courses[0],), submitted="hide", event_style="all_day",
                                     reminder_minutes=(1440,))
     body = await stored_feed(muffin, student_id)
-    assert b"DTSTART;VALUE=DATE:" in body and b"DTSTART;TZID=" not in body
+    deadlines = [e for e in events(body).values() if str(e["X-MUFFIN-KIND"]) != "calendar_event"]
+    assert deadlines and all(not isinstance(e.DTSTART, datetime) for e in deadlines)  # all day
+    meetings = [e for e in events(body).values() if str(e["X-MUFFIN-KIND"]) == "calendar_event"]
+    assert any(isinstance(e.DTSTART, datetime) for e in meetings)  # events keep their hours
     page = await (await muffin.get("/me/settings")).text()
-    assert not re.search(rf'value="{courses[0]}"\s+checked', page)
+    assert not re.search(rf'name="course" value="{courses[0]}"\s+checked', page)
     assert re.search(r'value="hide"\s+checked', page) and re.search(r'value="1440"\s+checked', page)
 
 
@@ -129,3 +133,45 @@ async def test_the_form_needs_csrf_a_session_and_valid_values(muffin: TestClient
     assert too_many.status == 400
     async with muffin.app[db_key]() as session:
         assert (await session.get(Student, student_id)).settings == {}
+
+
+async def test_calendar_item_settings_from_the_form_and_a_sync_when_more_is_wanted(
+        muffin: TestClient, sandbox: Any, service: SyncService) -> None:
+    student_id = await signed_in_and_synced(muffin, service)
+    courses = sorted(str(e.course_id) for e in sandbox.world.enrollments_of(1001))
+    page = await (await muffin.get("/me/settings")).text()  # the feed settings live on the settings page
+    assert all(re.search(rf'name="events_course" value="{c}"\s+checked', page) for c in courses)
+    assert not re.search(r'name="personal_events"\s+checked', page) and not re.search(r'name="planner_notes"\s+checked',
+                                                                                     page)  # off by default
+    async with muffin.app[db_key]() as session:
+        student = await session.get(Student, student_id)
+        student.next_sync_at = datetime.now(UTC) + timedelta(days=7)
+        await session.commit()
+    resp = await muffin.post("/me/feed-settings", allow_redirects=False, data=[
+        ("csrf_token", await csrf_of(muffin)), ("event_courses_listed", "1"),
+        *[("events_course", c) for c in courses[1:]], ("extras_listed", "1"), ("planner_notes", "on")])
+    assert resp.status == 303
+    async with muffin.app[db_key]() as session:
+        student = await session.get(Student, student_id)
+    saved = StudentSettings.from_json(student.settings)
+    assert (saved.hidden_event_courses, saved.planner_notes, saved.personal_events) == ((courses[0],), True, False)
+    assert student.next_sync_at <= datetime.now(UTC)  # notes come with the next sync: it is due now
+    body = await stored_feed(muffin, student_id)
+    shown = {str(e.get("X-MUFFIN-COURSE")) for e in events(body).values()
+             if str(e["X-MUFFIN-KIND"]) == "calendar_event"}
+    async with muffin.app[db_key]() as session:
+        hidden_code = await session.scalar(select(Course.course_code).where(Course.canvas_course_id == courses[0]))
+    assert shown and hidden_code not in shown  # its events left; its assignments stayed
+    assert hidden_code in {str(e.get("X-MUFFIN-COURSE")) for e in events(body).values()}
+
+
+def test_settings_and_time_zones_are_validated_in_one_place() -> None:
+    merged = StudentSettings().merged({"hidden_event_courses": [101, "102"], "personal_events": True})
+    assert (merged.hidden_event_courses, merged.personal_events, merged.planner_notes) == (("101", "102"), True, False)
+    for patch in ({"personal_events": "yes"}, {"planner_notes": 1}, {"hidden_event_courses": "all"}):
+        with pytest.raises(SettingsError):
+            StudentSettings().merged(patch)
+    assert check_time_zone("Australia/Sydney") == "Australia/Sydney" and check_time_zone("UTC") == "UTC"
+    for bad in ("Mars/Base", "", None, "../../etc/passwd", "posix/Europe/Copenhagen"):
+        with pytest.raises(SettingsError):
+            check_time_zone(bad)

@@ -58,3 +58,17 @@ async def test_expire_and_revoke(north: TestClient, north_state: SandboxState) -
     resp = await north.post(f"/__sandbox/users/{NORTH_STUDENT}/revoke")
     assert (await resp.json())["revoked"] == 2
     assert (await north.get("/api/v1/users/self", headers=bearer(token))).status == 401
+
+
+async def test_the_far_future_switch_changes_what_every_view_reports(north: TestClient, token: str,
+                                                                     north_state: SandboxState) -> None:
+    world = north_state.world
+    course = world.enrollments_of(NORTH_STUDENT)[0].course_id
+    target = next(a for a in world.course_assignments(course) if a.published and a.due_at is not None)
+    path = f"/api/v1/courses/{course}/assignments/{target.id}"
+    assert (await north.post("/__sandbox/far-future", json={"assignment_id": "x"})).status == 400
+    assert (await north.post("/__sandbox/far-future", json={"assignment_id": 1})).status == 404
+    assert (await north.post("/__sandbox/far-future", json={"assignment_id": target.id})).status == 200
+    assert (await (await north.get(path, headers=bearer(token))).json())["due_at"] == "9999-12-31T23:59:00Z"
+    await north.post("/__sandbox/far-future", json={"assignment_id": target.id, "on": False})
+    assert (await (await north.get(path, headers=bearer(token))).json())["due_at"] != "9999-12-31T23:59:00Z"

@@ -115,3 +115,17 @@ def test_late_august_start_covers_fifteen_weeks(world: SandboxWorld) -> None:
     assert min(dues).date() >= TERM_START
     assert max(dues).date() < TERM_START + timedelta(weeks=15, days=1)
     assert world.term_start == date(2026, 8, 31)
+
+
+def test_the_zone_schools_cross_their_dst_changes_inside_the_term() -> None:
+    world = SandboxWorld.seeded(7, TERM_START, zones=True)
+    zones = {slug: school.time_zone for slug, school in world.schools.items()}
+    assert zones == {"phoenix": "America/Phoenix", "copenhagen": "Europe/Copenhagen", "sydney": "Australia/Sydney"}
+    expected = {"phoenix": {-7}, "copenhagen": {1, 2}, "sydney": {10, 11}}  # hours east of UTC
+    for slug, zone in zones.items():
+        offsets = {a.due_at.astimezone(ZoneInfo(zone)).utcoffset() for a in school_assignments(world, slug)
+                   if a.due_at is not None}
+        assert offsets == {timedelta(hours=h) for h in expected[slug]}, slug
+        courses = {c.id for c in world.courses.values() if c.school == slug}
+        assert {s.course_id for s in world.sections.values()} >= courses
+        assert {t.course_id for t in world.todos.values()} >= courses

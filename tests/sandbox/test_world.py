@@ -36,6 +36,9 @@ def test_edit_bumps_updated_at_and_all_day(world: SandboxWorld) -> None:
     assert assignment.updated_at == later
     assert assignment.name == "Renamed"
     assert assignment.all_day
+    # Midnight is not all day for an assignment (only for calendar events): Canvas checks 23:59 alone.
+    world.edit_assignment(assignment.id, later, due_at=new_due + timedelta(minutes=1))
+    assert not assignment.all_day and assignment.all_day_date is None
 
 
 def test_delete_is_soft(world: SandboxWorld) -> None:

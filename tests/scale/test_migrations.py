@@ -20,6 +20,7 @@ from feedserver.store.db import (
     migrate,
 )
 from feedserver.store.models import Base, Student
+from feedserver.store.students import upsert_student
 
 
 def _naive_utc_if_sqlite(engine: Any) -> datetime:
@@ -58,8 +59,8 @@ async def test_each_revision_upgrades_a_database_that_holds_data(database_url: s
         # 0003: a feed student owns the feed it connected with; an OAuth student's comes at sign-in.
         assert (students["101"].canvas_feed_id, students["feed:0123abcd"].canvas_feed_id) == (None, "feed:0123abcd")
         assert await upsert_student(db, "north", "101", "Ada Early") == students["101"].id  # the models fit
-            # 0004: existing students count as active from the upgrade.
-            assert all(s.last_active_at is not None for s in students.values())
+        # 0004: existing students count as active from the upgrade.
+        assert all(s.last_active_at is not None for s in students.values())
         async with engine.connect() as conn:
             current = await conn.run_sync(lambda c: MigrationContext.configure(c).get_current_revision())
         assert current == revisions[-1]

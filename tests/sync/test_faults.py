@@ -119,3 +119,32 @@ async def test_a_revoked_grant_keeps_the_events_and_adds_a_reconnect_event(
     back = await service.sync_student(student.student_id)
     assert (back.outcome, back.rendered) == ("ok", True)
     assert await stored_feed(muffin, student.student_id) == feed
+
+
+async def test_canvas_down_for_a_day_puts_one_notice_in_the_feed_and_recovery_removes_it(
+        muffin: TestClient, sandbox: Any, service: SyncService, clock: PinnedClock) -> None:
+    student = await connect(muffin, sandbox, "north", 1001)
+    await service.sync_student(student.student_id)
+    feed = await stored_feed(muffin, student.student_id)
+    storm(sandbox.schools["north"].state)
+
+    started = clock()
+    assert (await service.sync_student(student.student_id)).outcome == "error"
+    async with muffin.app[db_key]() as session:
+        row = await session.get(Student, student.student_id)
+        assert (row.source_problem, row.source_problem_since) == ("unavailable", started)
+    assert await stored_feed(muffin, student.student_id) == feed  # an hour's outage is no news
+    clock.moment += timedelta(days=1)
+    assert (await service.sync_student(student.student_id)).outcome == "error"
+    down = await stored_feed(muffin, student.student_id)
+    notice = re.search(rb"BEGIN:VEVENT\r\n(?:(?!END:VEVENT).)*?UID:hm-notice-.*?END:VEVENT\r\n", down or b"",
+                       re.DOTALL)
+    assert notice is not None and b"Canvas is not answering" in notice.group(0)
+    assert down.replace(notice.group(0), b"") == feed  # type: ignore[union-attr]
+
+    sandbox.schools["north"].state.faults.server_errors = 0
+    clock.moment += timedelta(hours=1)
+    assert (await service.sync_student(student.student_id)).outcome == "ok"
+    assert await stored_feed(muffin, student.student_id) == feed
+    async with muffin.app[db_key]() as session:
+        assert (await session.get(Student, student.student_id)).source_problem is None

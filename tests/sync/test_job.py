@@ -9,9 +9,11 @@ from zoneinfo import ZoneInfo
 from aiohttp.test_utils import TestClient
 from sqlalchemy import event, select
 
+from feedserver.feeds.preferences import update_settings
 from feedserver.feeds.render import PAST_WINDOW
 from feedserver.sandbox.student_view import effective_dates, visible_assignments
-from feedserver.store.models import Assignment, Course, RenderedFeed
+from feedserver.source_status import UNAVAILABLE
+from feedserver.store.models import Assignment, CalendarItem, Course, RenderedFeed, Student
 from feedserver.sync.scheduler import SyncService
 from feedserver.typedefs import db_key, engine_key
 from tests.feeds.parsers import parse_everywhere
@@ -63,7 +65,8 @@ async def test_every_sandbox_students_feed_is_complete_and_correct(muffin: TestC
     dst_offsets = set()
     for student in students:
         zone = ZoneInfo(sandbox.world.users[student.user_id].time_zone)
-        feed = parse_everywhere(await poll(muffin, student))  # icalendar, ical and vobject agree
+        every = parse_everywhere(await poll(muffin, student))  # icalendar, ical and vobject agree
+        feed = {uid: e for uid, e in every.items() if uid.startswith("assignment-")}
         expected = expected_due(sandbox, student, clock)
         assert feed.keys() == expected.keys(), student
         for uid, due in expected.items():
@@ -88,8 +91,21 @@ async def test_a_run_is_recorded_with_its_canvas_requests(muffin: TestClient, sa
     outcome = await service.sync_student(student.student_id)
     (run,) = await runs(muffin, student.student_id)
     assert (run.outcome, run.error, run.started_at, run.finished_at) == ("ok", None, clock(), clock())
-    assert run.requests == outcome.requests == state.requests_by_user()[1002] == 5  # courses + 4 courses
-    assert run.added == outcome.added == len(expected_due(sandbox, student, clock)) + sum(
+    paths = [r.path.removeprefix("/api/v1/") for r in state.request_log if r.user_id == 1002]
+    courses = [e.course_id for e in sandbox.world.enrollments_of(1002)]
+    assert run.requests == outcome.requests == len(paths) == state.requests_by_user()[1002]
+    # The course list, per course its assignments and its checkpoints' submissions, the groups,
+    # one batch of calendar events (4 courses and 2 groups: under 10 codes), the planner's pages.
+    assert sorted(p for p in paths if p != "planner/items") == sorted(
+        ["courses", "users/self/groups", "calendar_events"]
+        + [f"courses/{c}/{what}" for c in courses for what in ("assignments", "students/submissions")])
+    assert 1 <= paths.count("planner/items") <= 2
+    async with muffin.app[db_key]() as session:
+        stored = len((await session.scalars(select(Assignment.id))).all())
+        items = len((await session.scalars(select(CalendarItem.id))).all())
+    assert run.requests <= 6 + 2 * len(courses) + -(-(stored + items) // 50)  # issue 17's budget
+    assert run.added == outcome.added == stored + items
+    assert stored == len(expected_due(sandbox, student, clock)) + sum(
         1 for e in sandbox.world.enrollments_of(1002)
         for a in visible_assignments(sandbox.world, 1002, e.course_id) if a.due_at is None)
     assert (run.changed, run.removed) == (0, 0)
@@ -113,7 +129,7 @@ async def test_a_sync_without_changes_does_not_touch_the_feed(muffin: TestClient
 async def test_the_same_canvas_answers_are_recognised_before_any_work(muffin: TestClient, sandbox: Any,
                                                                      service: SyncService, clock: PinnedClock) -> None:
     student = await connect(muffin, sandbox, "north", 1001)
-    await service.sync_student(student.student_id)
+    full = await service.sync_student(student.student_id)
     engine = muffin.app[engine_key]
     statements: list[str] = []
 
@@ -127,7 +143,7 @@ async def test_the_same_canvas_answers_are_recognised_before_any_work(muffin: Te
     finally:
         event.remove(engine.sync_engine, "before_cursor_execute", note)
     assert (outcome.outcome, outcome.requests, outcome.added, outcome.changed, outcome.rendered) == \
-        ("ok", 5, 0, 0, False)
+        ("ok", full.requests, 0, 0, False)
     first, second = await runs(muffin, student.student_id)
     assert first.canvas_digest is not None and second.canvas_digest == first.canvas_digest
     # Only the run and the student's schedule are written; no assignment or course is even read.
@@ -143,6 +159,55 @@ async def test_the_same_canvas_answers_are_recognised_before_any_work(muffin: Te
     outcome = await service.sync_student(student.student_id)
     assert (outcome.changed, outcome.rendered) == (1, True)
     assert (await runs(muffin, student.student_id))[-1].canvas_digest != first.canvas_digest
+
+
+async def test_a_calendar_event_edit_is_not_taken_for_no_change(muffin: TestClient, sandbox: Any,
+                                                                service: SyncService, clock: PinnedClock) -> None:
+    student = await connect(muffin, sandbox, "north", 1001)
+    await service.sync_student(student.student_id)
+    courses = {e.course_id for e in sandbox.world.enrollments_of(1001)}
+    event_ = next(e for e in sandbox.world.events.values()
+                  if e.course_id in courses and not e.context_code and e.start_at > clock())
+    event_.title = "Review session, moved online"
+    clock.moment += timedelta(hours=1)
+    outcome = await service.sync_student(student.student_id)
+    assert (outcome.changed, outcome.rendered) == (1, True)
+    async with muffin.app[db_key]() as session:
+        titles = set((await session.scalars(select(CalendarItem.title)
+                                            .where(CalendarItem.student_id == student.student_id))).all())
+    assert "Review session, moved online" in titles
+
+
+async def test_a_settings_change_is_not_taken_for_no_change(muffin: TestClient, sandbox: Any,
+                                                            service: SyncService, clock: PinnedClock) -> None:
+    student = await connect(muffin, sandbox, "north", 1001)
+    await service.sync_student(student.student_id)
+    # Planner notes come in every sync's answers; they are stored only once the student asks.
+    await update_settings(muffin.app[db_key], student.student_id, {"planner_notes": True}, now=clock())
+    clock.moment += timedelta(hours=1)
+    outcome = await service.sync_student(student.student_id)
+    assert (outcome.outcome, outcome.added) == ("ok", 1)
+    async with muffin.app[db_key]() as session:
+        kinds = (await session.scalars(select(CalendarItem.kind)
+                                       .where(CalendarItem.student_id == student.student_id))).all()
+    assert kinds.count("note") == 1
+
+
+async def test_a_good_sync_with_the_same_answers_ends_a_source_problem(muffin: TestClient, sandbox: Any,
+                                                                       service: SyncService,
+                                                                       clock: PinnedClock) -> None:
+    student = await connect(muffin, sandbox, "north", 1001)
+    await service.sync_student(student.student_id)
+    async with muffin.app[db_key].begin() as session:  # a problem noted outside a sync, after a good run
+        row = await session.get(Student, student.student_id)
+        row.source_problem, row.source_problem_since = UNAVAILABLE, clock() - timedelta(days=3)
+    clock.moment += timedelta(hours=1)
+    outcome = await service.sync_student(student.student_id)
+    assert outcome.outcome == "ok"
+    async with muffin.app[db_key]() as session:
+        row = await session.get(Student, student.student_id)
+    assert (row.source_problem, row.source_problem_since, row.last_sync_at) == (None, None, clock())
+    assert row.next_sync_at > clock()
 
 
 async def test_an_edit_changes_the_event_but_not_its_uid(muffin: TestClient, sandbox: Any,
@@ -215,13 +280,14 @@ async def test_a_dropped_course_leaves_with_its_assignments(muffin: TestClient, 
     gone = len(visible_assignments(sandbox.world, 1004, dropped.course_id))
     sandbox.world.enrollments.remove(dropped)
     outcome = await service.sync_student(student.student_id)
-    assert outcome.removed == gone
+    assert outcome.removed >= gone  # its assignments, and its events, to-dos and checkpoints
     async with muffin.app[db_key]() as session:
         codes = set((await session.scalars(select(Course.canvas_course_id)
                                            .where(Course.student_id == student.student_id))).all())
     assert str(dropped.course_id) not in codes and len(codes) == 3
     assert not {uid for uid, e in events(await poll(muffin, student)).items()
-                if str(e["URL"]).split("/courses/")[1].startswith(f"{dropped.course_id}/")}
+                if f"/courses/{dropped.course_id}/" in str(e.get("URL", ""))
+                or f"course_{dropped.course_id}&" in str(e.get("URL", ""))}
 
 
 async def test_the_feed_uses_the_students_own_time_zone(muffin: TestClient, sandbox: Any,

@@ -1,7 +1,7 @@
 """sync run digest: what Canvas answered in a sync, as one hash
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0008
+Revises: 0007
 
 A SHA-256 over the bodies of every Canvas response a sync read
 (`CanvasClient.responses_digest`, salted with sync/unchanged.py's format
@@ -14,8 +14,8 @@ one is never taken for "unchanged".
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0006'
-down_revision = '0005'
+revision = '0008'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 
