@@ -217,7 +217,8 @@ async def build_database(database: str, students: int, assignments: int, public_
                     tokens.append(token)
                     session.add(FeedToken(student_id=row.id, kind="all", token_hash=token_hash(token),
                                           token_enc=cipher.encrypt(token)))
-                    session.add(RenderedFeed(student_id=row.id, kind="all", body=feed.body, etag=feed.etag))
+                    session.add(RenderedFeed(student_id=row.id, kind="all", body=feed.body, body_gzip=feed.body_gzip,
+                                             etag=feed.etag))
         return tokens, feed.body
     finally:
         await engine.dispose()

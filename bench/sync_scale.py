@@ -12,11 +12,14 @@ first sync of every student (all assignments new: stored, feed rendered), then
 with everyone due again and nothing changed in Canvas (the hourly steady
 state: fetched and compared, nothing written or rendered). For each pass it prints:
 wall time, students synced per second, Canvas requests (ours and as the
-sandbox counted them), 403/429 rate-limit answers, and CPU seconds of this
-process per student synced.
+sandbox counted them), 403/429 rate-limit answers, CPU seconds of this
+process per student synced, and that CPU as a multiple of the floor
+(`bench/sync_floor.py`: parsing and hashing the same responses), measured in
+the same run on the first `--floor-students` students before any sync.
 
     .venv/bin/python bench/sync_scale.py [--students 10000] [--latency 0.1] [--concurrency 50]
-        [--batch 500] [--postgres postgresql://admin@host/postgres]   # default: a SQLite file
+        [--batch 500] [--floor-students 200]
+        [--postgres postgresql://admin@host/postgres]   # default: a SQLite file
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from feed_common import print_table  # noqa: E402
 from feed_polling import create_pg_database, drop_pg_database, free_port  # noqa: E402
+from sync_floor import fastest_json, fetch_responses, floor_ms  # noqa: E402
 
 from feedserver.auth.tokens import TokenStore  # noqa: E402
 from feedserver.config import parse_config  # noqa: E402
@@ -103,7 +107,8 @@ async def store_students(db: async_sessionmaker, cipher: TokenCipher, grants: li
                             for row, g in zip(rows, chunk))
 
 
-async def run(args: argparse.Namespace, database: str, urls: dict[str, str], grants: list[dict]) -> list[list]:
+async def run(args: argparse.Namespace, database: str, urls: dict[str, str],
+              grants: list[dict]) -> tuple[list[list], dict[str, float]]:
     world = SandboxWorld.seeded(SEED, TERM_START)  # the same seed: the same developer keys
     env = {"MUFFIN_SECRET_KEY": SECRET}
     institutions = []
@@ -126,24 +131,26 @@ async def run(args: argparse.Namespace, database: str, urls: dict[str, str], gra
         await store_students(db, cipher, grants)
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60),
                                          connector=aiohttp.TCPConnector(limit=0)) as http:
+            # The floor first, on the same sandbox responses, before latency is added.
+            floor = floor_ms(await fetch_responses(http, grants[:args.floor_students], urls))
             for url in urls.values():
                 async with http.post(f"{url}/__sandbox/faults", json={"latency_seconds": args.latency}) as resp:
                     assert resp.status == 200
             service = SyncService(SyncDeps(config=config, db=db, http=http,
                                            tokens=TokenStore(config, db, http, cipher)),
                                   batch_size=args.batch)
-            rows = [await measure("first sync", service, http, urls, len(grants))]
+            rows = [await measure("first sync", service, http, urls, len(grants), floor["floor"])]
             # Steady state: everyone due again, nothing changed in Canvas (the hourly case).
             async with db.begin() as session:
                 await session.execute(update(Student).values(next_sync_at=datetime.now(UTC)))
-            rows.append(await measure("re-sync, no changes", service, http, urls, len(grants)))
+            rows.append(await measure("re-sync, no changes", service, http, urls, len(grants), floor["floor"]))
     finally:
         await engine.dispose()
-    return [[database.split("://")[0], *row] for row in rows]
+    return [[database.split("://")[0], *row] for row in rows], floor
 
 
 async def measure(label: str, service: SyncService, http: aiohttp.ClientSession, urls: dict[str, str],
-                  students: int) -> list:
+                  students: int, floor: float) -> list:
     """One pass of rounds until nobody is due, with the sandbox's request log cleared before."""
     for url in urls.values():
         async with http.delete(f"{url}/__sandbox/requests"):
@@ -171,7 +178,7 @@ async def measure(label: str, service: SyncService, http: aiohttp.ClientSession,
     print(f"# {label}: {wall:.0f} s, {dict(kinds)}", file=sys.stderr, flush=True)
     return [label, students, ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())),
             f"{wall:.1f}", f"{ok / wall:.1f}", f"{ours:,}", f"{counted:,}", statuses[403], statuses[429],
-            f"{cpu:.1f}", f"{cpu / max(ok, 1) * 1000:.1f}"]
+            f"{cpu:.1f}", f"{cpu / max(ok, 1) * 1000:.1f}", f"{cpu / max(ok, 1) * 1000 / floor:.1f}"]
 
 
 def main() -> None:
@@ -180,6 +187,7 @@ def main() -> None:
     ap.add_argument("--latency", type=float, default=0.1, help="seconds added to every Canvas request")
     ap.add_argument("--concurrency", type=int, default=50, help="sync_concurrency_per_school")
     ap.add_argument("--batch", type=int, default=500, help="students claimed per round")
+    ap.add_argument("--floor-students", type=int, default=200, help="students whose responses set the floor")
     ap.add_argument("--postgres", help="admin URL of a PostgreSQL server (a database is created and dropped)")
     ap.add_argument("--sandbox-serve", nargs=2, type=int, help=argparse.SUPPRESS)
     ap.add_argument("--tokens-out", help=argparse.SUPPRESS)
@@ -204,7 +212,7 @@ def main() -> None:
             else:
                 database = f"sqlite:///{Path(tmp) / 'sync.sqlite3'}"
             try:
-                rows = asyncio.run(run(args, database, urls, grants))
+                rows, floor = asyncio.run(run(args, database, urls, grants))
             finally:
                 if pg_name:
                     asyncio.run(drop_pg_database(args.postgres, pg_name))
@@ -214,8 +222,12 @@ def main() -> None:
     print(f"{args.students} sandbox students (2 schools, 4 courses each), {args.latency * 1000:.0f} ms added to every "
           f"Canvas request, {args.concurrency} concurrent syncs per school, rounds of {args.batch}; sandbox in its "
           f"own process; python {platform.python_version()}, {os.cpu_count()} CPUs")
+    print(f"floor (bench/sync_floor.py, same run, {min(args.floor_students, args.students)} students): "
+          f"{floor['floor']:.3f} ms per student ({fastest_json()[0]} {floor['parse']:.3f} ms, "
+          f"SHA-256 {floor['hash']:.3f} ms)")
     print_table(["engine", "pass", "students", "outcomes", "wall s", "students/s", "Canvas requests (ours)",
-                 "requests (sandbox log)", "403", "429", "CPU s (this process)", "CPU ms per student"], rows)
+                 "requests (sandbox log)", "403", "429", "CPU s (this process)", "CPU ms per student",
+                 "× floor"], rows)
 
 
 if __name__ == "__main__":

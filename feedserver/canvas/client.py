@@ -23,11 +23,15 @@ timeout (`http_policy.DEFAULT_TIMEOUT` unless the policy says otherwise). The cl
 The sleep function and the random generator are injected, so tests run the
 backoff instantly and deterministically. `requests` counts HTTP requests sent,
 retries included (token refreshes are the token source's and not counted).
+`responses_digest` is a SHA-256 over every successful response body in the
+order read: equal digests, equal answers from Canvas (sync/unchanged.py uses
+it to skip a sync's work when nothing changed).
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import logging
 import random
@@ -114,6 +118,7 @@ class CanvasClient:
         """Seconds slept in retry backoff so far (bounded by `policy.retry_budget`)."""
         self.pause_seconds = 0.0
         """Seconds slept to let the rate-limit bucket drain."""
+        self._digest = hashlib.sha256()
 
     @property
     def canvas_url(self) -> str:
@@ -124,6 +129,11 @@ class CanvasClient:
         """One JSON document from ``GET {canvas}/api/v1/...`` (`path` starts with /api/v1/)."""
         data, _ = await self._get(self._url(path, params), f"GET {path}")
         return data
+
+    @property
+    def responses_digest(self) -> str:
+        """Hex SHA-256 of the bodies of every successful response so far, in order (lengths included)."""
+        return self._digest.hexdigest()
 
     async def get_all(self, path: str, params: Params = ()) -> list[Any]:
         """Every item of a paginated listing, following ``Link: rel="next"``."""
@@ -223,9 +233,12 @@ class CanvasClient:
         except aiohttp.ClientError as exc:
             raise CanvasUnavailable(f"{what}: connection failed ({type(exc).__name__})") from None
         try:
-            return json.loads(body), links
+            data = json.loads(body)
         except (ValueError, UnicodeDecodeError):
             raise MalformedResponse(f"{what}: the response is not valid JSON") from None
+        self._digest.update(len(body).to_bytes(8, "big"))
+        self._digest.update(body)
+        return data, links
 
     async def _read(self, resp: aiohttp.ClientResponse, what: str) -> bytes:
         length = resp.content_length

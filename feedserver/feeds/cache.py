@@ -14,7 +14,9 @@ process keeps two things:
   encoding) with the ETag they were made from.
 
 A token not in memory is resolved with one query: its hash (unique index)
-joined with its rendered feed's ETag. Concurrent lookups share that query: a
+joined with its rendered feed's ETag and gzip bytes (made at render,
+publish.py), so the first poll of a feed in this process is that one indexed
+read, with nothing to compress. Concurrent lookups share that query: a
 lookup waits `GATHER_SECONDS` for others, and while one query is in flight
 arriving tokens wait for the next, which resolves all of them (``WHERE
 token_hash IN (...)``). Unknown tokens are never remembered, so a rotated or
@@ -26,7 +28,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 from collections import OrderedDict
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -41,7 +43,7 @@ from ..secure import token_hash
 from ..store.db import hold_connection, release_held
 from ..store.feed_changes import FeedChanges, watch_feed_changes
 from ..store.models import FeedToken, RenderedFeed
-from .publish import rerender
+from .publish import gzip_body, rerender
 
 __all__ = ["TOKEN_LENGTHS", "CachedFeed", "FeedCache", "PollAnswers"]
 
@@ -61,11 +63,12 @@ GATHER_SECONDS = 0.002
 MAX_REMEMBERED_TOKENS = 200_000
 
 _LOOKUP = (
-    select(FeedToken.token_hash, FeedToken.student_id, FeedToken.kind, RenderedFeed.etag)
+    select(FeedToken.token_hash, FeedToken.student_id, FeedToken.kind, RenderedFeed.etag,
+           RenderedFeed.rendered_at, RenderedFeed.body_gzip)
     .outerjoin(RenderedFeed, and_(RenderedFeed.student_id == FeedToken.student_id,
                                   RenderedFeed.kind == FeedToken.kind))
 )
-_BODY = select(RenderedFeed.body, RenderedFeed.etag, RenderedFeed.rendered_at)
+_BODY = select(RenderedFeed.body, RenderedFeed.body_gzip, RenderedFeed.etag, RenderedFeed.rendered_at)
 
 
 @dataclass(frozen=True)
@@ -150,12 +153,16 @@ class FeedCache:
             return None
         digest = token_hash(token)
         row = self._tokens.get(digest) if self._changes.catch_up() else None
+        stored: _Stored | None = None
         if row is None:
             generation = self._generation
-            row = await self._lookups.resolve(digest)
-            if row is not None and generation == self._generation and self._changes.live:
+            resolved = await self._lookups.resolve(digest)
+            if resolved is None:
+                return None
+            row, stored = resolved
+            if generation == self._generation and self._changes.live:
                 self._remember(row)
-        if row is None or row.kind != kind:
+        if row.kind != kind:
             return None
         self._note_active(row.student_id)
         key = (row.student_id, row.kind, gzipped)
@@ -165,9 +172,12 @@ class FeedCache:
             self.hits += 1
             return cached
         self.misses += 1
+        if stored is not None and stored.body_gzip is not None and row.etag is not None:
+            # The lookup brought the gzip bytes along: the first poll of this feed here.
+            return self._keep(key, _cached(row.etag, stored.body_gzip, gzipped, stored.rendered_at))
         other = self._entries.get((row.student_id, row.kind, not gzipped))
         if other is not None and other.etag == row.etag:
-            content = gzip.decompress(other.content) if other.gzipped else _compress(other.content)
+            content = gzip.decompress(other.content) if other.gzipped else gzip_body(other.content)
             return self._keep(key, replace(other, content=content, gzipped=gzipped))
         return await self._load(key, now or datetime.now(UTC))
 
@@ -237,9 +247,11 @@ class FeedCache:
                 row = (await session.execute(query)).first()
             if row is None:
                 return None
-        body, etag, rendered_at = row
+        body, body_gzip, etag, rendered_at = row
+        if body_gzip is not None:
+            return self._keep(key, _cached(etag, body_gzip, gzipped, rendered_at))
         return self._keep(key, CachedFeed(
-            etag=etag, content=_compress(body) if gzipped else body, gzipped=gzipped,
+            etag=etag, content=gzip_body(body) if gzipped else body, gzipped=gzipped,
             last_modified=rendered_at, last_modified_http=format_datetime(rendered_at, usegmt=True)))
 
     def _keep(self, key: tuple[int, str, bool], feed: CachedFeed) -> CachedFeed:
@@ -254,16 +266,40 @@ class FeedCache:
         return feed
 
 
-def _compress(body: bytes) -> bytes:
-    # mtime=0: the same feed compresses to the same bytes in every process.
-    return gzip.compress(body, compresslevel=6, mtime=0)
+def _cached(etag: str, body_gzip: bytes, gzipped: bool, rendered_at: datetime) -> CachedFeed:
+    """The representation asked for, from a feed's stored gzip bytes (plain: decompressed, a tenth of compressing)."""
+    return CachedFeed(etag=etag, content=body_gzip if gzipped else gzip.decompress(body_gzip), gzipped=gzipped,
+                      last_modified=rendered_at, last_modified_http=format_datetime(rendered_at, usegmt=True))
 
 
 class _Found(NamedTuple):
+    """What a process remembers of a token."""
+
     token_hash: str
     student_id: int
     kind: str
     etag: str | None
+
+
+class _Stored(NamedTuple):
+    """What a lookup brings along of the token's rendered feed (not remembered: the cache keeps the bytes)."""
+
+    rendered_at: datetime
+    body_gzip: bytes | None
+
+
+_Resolved = tuple[_Found, _Stored | None]
+
+
+def _resolved(row: Sequence[Any]) -> _Resolved:
+    token, student_id, kind, etag, rendered_at, body_gzip = row
+    return _Found(token, student_id, kind, etag), (_Stored(rendered_at, body_gzip) if etag is not None else None)
+
+
+def _result_processor(dialect: Any) -> Callable[[Any], datetime | None]:
+    column_type = RenderedFeed.__table__.c.rendered_at.type
+    process = column_type.dialect_impl(dialect).result_processor(dialect, None)
+    return process if process is not None else (lambda value: value)
 
 
 class _TokenLookups:
@@ -280,15 +316,16 @@ class _TokenLookups:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
-        self._waiting: dict[str, list[asyncio.Future[_Found | None]]] = {}
+        self._waiting: dict[str, list[asyncio.Future[_Resolved | None]]] = {}
         self._draining: asyncio.Task[None] | None = None
         self._connection: AsyncConnection | None = None
         self._driver: Any = None
         self._sql: dict[int, str] = {}
+        self._moment: Callable[[Any], datetime | None] | None = None
         self.queries = 0
 
-    async def resolve(self, digest: str) -> _Found | None:
-        future: asyncio.Future[_Found | None] = asyncio.get_running_loop().create_future()
+    async def resolve(self, digest: str) -> _Resolved | None:
+        future: asyncio.Future[_Resolved | None] = asyncio.get_running_loop().create_future()
         self._waiting.setdefault(digest, []).append(future)
         if self._draining is None:
             self._draining = asyncio.get_running_loop().create_task(self._drain())
@@ -315,7 +352,7 @@ class _TokenLookups:
                             if not future.done():
                                 future.set_exception(exc)
                     continue
-                found = {row.token_hash: row for row in rows}
+                found = {row[0].token_hash: row for row in rows}
                 for digest, futures in batch.items():
                     for future in futures:
                         if not future.done():  # a poll whose client went away
@@ -323,13 +360,13 @@ class _TokenLookups:
         finally:
             self._draining = None
 
-    async def _query(self, digests: Sequence[str]) -> list[_Found]:
+    async def _query(self, digests: Sequence[str]) -> list[_Resolved]:
         self.queries += 1
         dialect = self._engine.dialect
         if dialect.driver not in ("aiosqlite", "asyncpg"):
             async with self._engine.connect() as connection:
                 rows = (await connection.execute(_LOOKUP.where(FeedToken.token_hash.in_(digests)))).all()
-            return [_Found(*row) for row in rows]
+            return [_resolved(row) for row in rows]
         # Pad to a power of two so a handful of compiled statements serve every batch size.
         size = 1 << (len(digests) - 1).bit_length()
         params = [*digests, *[digests[-1]] * (size - len(digests))]
@@ -344,7 +381,11 @@ class _TokenLookups:
             except Exception:
                 await self._drop_connection()
                 raise
-        return [_Found(*row) for row in rows]
+        # Raw driver rows: the timestamp gets the column type's own conversion (SQLite stores text).
+        moment = self._moment
+        if moment is None:
+            moment = self._moment = _result_processor(self._engine.dialect)
+        return [_resolved((*row[:4], moment(row[4]), row[5])) for row in rows]
 
     async def _run(self, sql: str, params: list[str]) -> Any:
         driver = await self._driver_connection()

@@ -4,7 +4,9 @@ Feeds are rendered when their data changes (a sync that changed something, a
 settings change, a status change), never on a poll: polls serve the stored
 bytes (cache.py). The stored row is rewritten only when the bytes differ, so
 its `rendered_at` is the feed's true Last-Modified and its ETag stays put
-across no-op renders.
+across no-op renders. The gzip bytes calendar apps ask for are made here too,
+once per change, so that a process's first poll of a feed is one indexed read
+(cache.py) instead of a compression.
 
 Every function takes an open `AsyncSession`, so callers render inside the
 same transaction that changed the data: a poll never sees new assignments
@@ -18,6 +20,7 @@ turned them on).
 from __future__ import annotations
 
 import asyncio
+import gzip
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -35,12 +38,17 @@ from .render import FeedAssignment, FeedContext, FeedItem, FeedNotice, render_fe
 from .sessions import work_sessions
 from .tokens import FEED_KINDS
 
-__all__ = ["FeedInputs", "etag_for", "feed_inputs", "rerender"]
+__all__ = ["FeedInputs", "etag_for", "feed_inputs", "gzip_body", "rerender"]
 
 
 def etag_for(body: bytes) -> str:
     """Strong ETag from the content: equal bytes, equal tag, in every process."""
     return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
+def gzip_body(body: bytes) -> bytes:
+    """The gzip representation of a feed: the same bytes in every process (mtime 0)."""
+    return gzip.compress(body, compresslevel=6, mtime=0)
 
 
 @dataclass(frozen=True)
@@ -154,12 +162,15 @@ async def rerender(session: AsyncSession, student_id: int, *, public_url: str | 
         etag = etag_for(body)
         row = existing.get(kind)
         if row is None:
-            session.add(RenderedFeed(student_id=student_id, kind=kind, body=body, etag=etag, rendered_at=now))
+            session.add(RenderedFeed(student_id=student_id, kind=kind, body=body, body_gzip=gzip_body(body),
+                                     etag=etag, rendered_at=now))
             changed[kind] = True
         elif row.etag != etag:
-            row.body, row.etag, row.rendered_at = body, etag, now
+            row.body, row.body_gzip, row.etag, row.rendered_at = body, gzip_body(body), etag, now
             changed[kind] = True
         else:
+            if row.body_gzip is None:  # rendered before migration 0007
+                row.body_gzip = gzip_body(body)
             changed[kind] = False
     await session.flush()
     return changed

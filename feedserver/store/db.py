@@ -4,12 +4,22 @@ Config speaks plain URLs (``sqlite:///x.sqlite3``, ``postgresql://...``); this
 module picks the async driver (aiosqlite, asyncpg) and applies the SQLite
 settings that make it a reliable multi-reader store: WAL, foreign keys, a busy
 timeout, and real transactions.
+
+SQLite has one writer at a time. `SessionMaker` keeps that from turning into
+``database is locked`` however many syncs run at once: on SQLite a write
+transaction (``db.begin()``) first queues on an `asyncio.Lock` of the process,
+in arrival order and without a timeout, and only then takes SQLite's write
+lock (``BEGIN IMMEDIATE``); a plain session (``db()``, reads) starts a
+deferred transaction, which in WAL mode reads a snapshot and never waits for
+a writer. Writers of other processes still queue on the busy timeout.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -25,13 +35,15 @@ from sqlalchemy.ext.asyncio import (
 )
 
 __all__ = ["async_url", "create_engine", "hold_connection", "migrate", "make_sessionmaker", "release_held",
-           "MIGRATION_LOCK", "MIGRATIONS_DIR"]
+           "MIGRATION_LOCK", "MIGRATIONS_DIR", "SessionMaker"]
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 #: PostgreSQL advisory lock key that serialises migrations across processes.
 MIGRATION_LOCK = 7262010
 #: Waits between tries to switch a new SQLite file to WAL while another process does (~1 s in all).
 WAL_SWITCH_PAUSES = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5)
+#: Execution option of plain (read) sessions on SQLite: their transaction starts deferred.
+_READS = "muffin_sqlite_reads"
 
 
 def async_url(database: str) -> URL:
@@ -68,9 +80,11 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn):  # type: ignore[no-untyped-def]
-        # IMMEDIATE takes the write lock up front, so two writers queue on
-        # busy_timeout instead of failing with "database is locked" on upgrade.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # A reader's deferred transaction never takes the write lock (WAL: it
+        # reads a snapshot). Writers say IMMEDIATE to take it up front, so two
+        # writers queue on busy_timeout instead of failing with "database is
+        # locked" on upgrade; `SessionMaker` queues this process's own first.
+        conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(_READS) else "BEGIN IMMEDIATE")
 
 
 def _use_wal(cursor: Any, locked: type[Exception]) -> None:
@@ -92,8 +106,46 @@ def _use_wal(cursor: Any, locked: type[Exception]) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")  # the last try raises what SQLite says
 
 
-def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker:
-    return async_sessionmaker(engine, expire_on_commit=False)
+class SessionMaker(async_sessionmaker):
+    """`async_sessionmaker` whose ``begin()`` is a write transaction and ``()`` a read, on SQLite.
+
+    On PostgreSQL both are the plain SQLAlchemy behaviour. On SQLite, write
+    transactions of this process run one at a time, in arrival order (see the
+    module docstring); a task that opens a write transaction inside its own
+    would wait for itself, so that raises instead.
+    """
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        super().__init__(engine, expire_on_commit=False)
+        self._writer = asyncio.Lock() if engine.dialect.name == "sqlite" else None
+        self._writing: asyncio.Task[object] | None = None
+
+    def __call__(self, **local_kw: Any) -> Any:
+        if self._writer is not None and not local_kw.pop("_write", False):
+            local_kw["execution_options"] = {_READS: True, **local_kw.get("execution_options", {})}
+        return super().__call__(**local_kw)
+
+    @contextlib.asynccontextmanager
+    async def begin(self) -> AsyncIterator[Any]:  # type: ignore[override]
+        """A session in a transaction that commits on exit (rolls back on an exception)."""
+        if self._writer is None:
+            async with super().begin() as session:
+                yield session
+            return
+        task = asyncio.current_task()
+        if task is not None and task is self._writing:
+            raise RuntimeError("a write transaction inside another one of the same task (SQLite would deadlock)")
+        async with self._writer:
+            self._writing = task
+            try:
+                async with self(_write=True) as session, session.begin():
+                    yield session
+            finally:
+                self._writing = None
+
+
+def make_sessionmaker(engine: AsyncEngine) -> SessionMaker:
+    return SessionMaker(engine)
 
 
 def _alembic_config() -> AlembicConfig:

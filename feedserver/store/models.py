@@ -273,6 +273,9 @@ class RenderedFeed(Base):
     student_id: Mapped[int] = mapped_column(ForeignKey("students.id", ondelete="CASCADE"), primary_key=True)
     kind: Mapped[str] = mapped_column(String(20), primary_key=True)
     body: Mapped[bytes] = mapped_column(LargeBinary)
+    body_gzip: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    """`body` gzipped once at render (`feeds.publish.gzip_body`), what calendar apps ask for; None if
+    rendered before migration 0007."""
     etag: Mapped[str] = mapped_column(String(80))
     rendered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -306,6 +309,8 @@ class SyncRun(Base):
     removed: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     worker: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    canvas_digest: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    """Hash of every Canvas response this run read (sync/unchanged.py); None for other sources."""
 
 
 class PlannedSession(Base):

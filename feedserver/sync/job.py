@@ -6,7 +6,11 @@ Ordering matters and is the point of this module:
    malformed or truncated JSON, pagination loop, revoked grant) stops here
    and only a `SyncRun` with outcome "error" and the reason is written, so
    the stored assignments and the rendered feed stay byte-identical;
-2. then one transaction writes the new, changed and deleted assignments, the
+2. if Canvas answered byte for byte what it answered in the last successful
+   run, and nothing of the student's row that the sync reads changed since
+   (sync/unchanged.py), only the run and the good sync are recorded: nothing
+   to classify, store or render;
+3. otherwise one transaction writes the new, changed and deleted assignments, the
    re-rendered feed (only if something a calendar shows changed, or the last
    run failed, or there is no feed yet) and the run record together: a poll
    sees the old state or the new one, never a mix.
@@ -39,6 +43,7 @@ from ..settings import StudentSettings
 from ..source_status import BROKEN, RECONNECT, UNAVAILABLE, shows_notice
 from ..store.models import RenderedFeed, Student, SyncRun
 from .apply import Changes, apply_coursework, snapshot_values
+from .unchanged import snapshot_digest, unchanged_since_last_run
 
 __all__ = [
     "SOURCE_SYNCS",
@@ -108,8 +113,7 @@ async def sync_oauth_student(deps: SyncDeps, student: StudentRef, worker: str | 
         return await record_failure(deps, student.id, started, 0, "the school is no longer configured", worker,
                                     problem=BROKEN)
     async with deps.db() as session:
-        row = (await session.execute(select(Student.canvas_user_id, Student.settings)
-                                     .where(Student.id == student.id))).first()
+        row = (await session.execute(select(Student).where(Student.id == student.id))).scalar_one_or_none()
     if row is None:
         return SyncOutcome(student.id, "skipped", error="student no longer exists")
     settings = StudentSettings.from_json(row.settings)
@@ -122,6 +126,19 @@ async def sync_oauth_student(deps: SyncDeps, student: StudentRef, worker: str | 
         _LOGGER.info("sync of student %s failed: %s", student.id, type(exc).__name__)
         return await record_failure(deps, student.id, started, client.requests, str(exc), worker,
                                     problem=problem_of(exc))
+    digest = snapshot_digest(client.responses_digest, row)
+    async with deps.db() as session:
+        unchanged = await unchanged_since_last_run(session, row, digest)
+    if unchanged:
+        now = deps.clock()
+        async with deps.db.begin() as session:
+            session.add(SyncRun(student_id=student.id, started_at=started, finished_at=now, outcome="ok",
+                                requests=client.requests, canvas_digest=digest, worker=worker))
+            student_row = await session.get(Student, student.id)
+            if student_row is not None:
+                record_success(student_row, now)
+        _LOGGER.info("synced student %s: %d requests, unchanged", student.id, client.requests)
+        return SyncOutcome(student.id, "ok", client.requests)
     # HTML stripping and classification are CPU work: keep the event loop free for feed polls.
     values, items = await asyncio.to_thread(snapshot_values, coursework, settings)
     now = deps.clock()
@@ -136,7 +153,7 @@ async def sync_oauth_student(deps: SyncDeps, student: StudentRef, worker: str | 
             rendered = any(result.values())
         session.add(SyncRun(student_id=student.id, started_at=started, finished_at=deps.clock(), outcome="ok",
                             requests=client.requests, added=changes.added, changed=changes.changed,
-                            removed=changes.removed, worker=worker))
+                            removed=changes.removed, worker=worker, canvas_digest=digest))
     _LOGGER.info("synced student %s: %d requests, +%d ~%d -%d", student.id, client.requests,
                  changes.added, changes.changed, changes.removed)
     return SyncOutcome(student.id, "ok", client.requests, changes.added, changes.changed, changes.removed, rendered)

@@ -6,6 +6,7 @@ database; the writes go through the first one's connections.
 
 from __future__ import annotations
 
+import gzip
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
@@ -14,7 +15,7 @@ from sqlalchemy import event, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from feedserver.feeds.cache import FeedCache
-from feedserver.feeds.publish import etag_for
+from feedserver.feeds.publish import etag_for, gzip_body, rerender
 from feedserver.feeds.tokens import issue_feed_token
 from feedserver.store.db import make_sessionmaker
 from feedserver.store.models import RenderedFeed
@@ -64,7 +65,7 @@ async def test_the_second_poll_asks_nothing_and_every_change_is_seen(store: Stor
     body = b"BEGIN:VCALENDAR\r\nX-NEW:1\r\nEND:VCALENDAR\r\n"
     async with store.db.begin() as session:
         await session.execute(update(RenderedFeed).where(RenderedFeed.student_id == ada)
-                              .values(body=body, etag=etag_for(body), rendered_at=NOW))
+                              .values(body=body, body_gzip=gzip_body(body), etag=etag_for(body), rendered_at=NOW))
     await heard(store, elsewhere)
     third = await elsewhere.feed_for_token(token, "all", gzipped=False)
     assert third is not None and third.content == body and third.etag == etag_for(body)
@@ -80,6 +81,25 @@ async def test_the_second_poll_asks_nothing_and_every_change_is_seen(store: Stor
     await heard(store, elsewhere)
     assert await elsewhere.feed_for_token(new_token, "all", gzipped=False) is None
     assert elsewhere.remembered_tokens == 0
+
+
+async def test_a_first_poll_is_one_lookup_that_brings_the_stored_gzip_bytes(store: Store, elsewhere: FeedCache,
+                                                                          other_process: AsyncEngine) -> None:
+    ada = await upsert_student(store.db, "north", "101", "Ada")
+    token = await issue_feed_token(store.db, CIPHER, ada)
+    async with store.db.begin() as session:
+        await rerender(session, ada, public_url=None, now=NOW)
+        stored = await session.get(RenderedFeed, (ada, "all"))
+    assert stored is not None and gzip.decompress(stored.body_gzip) == stored.body  # made at render
+    statements = count_statements(other_process)
+
+    polled = await elsewhere.feed_for_token(token, "all", gzipped=True)
+
+    assert polled is not None and polled.content == stored.body_gzip and polled.etag == stored.etag
+    assert polled.last_modified == NOW
+    assert elsewhere.lookup_queries == 1 and statements == []  # the lookup's own connection, nothing else
+    plain = await elsewhere.feed_for_token(token, "all", gzipped=False)
+    assert plain is not None and plain.content == stored.body and statements == []
 
 
 async def test_a_change_during_a_lookup_is_not_remembered_stale(store: Store, elsewhere: FeedCache) -> None:

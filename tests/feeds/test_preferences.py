@@ -139,7 +139,7 @@ async def test_calendar_item_settings_from_the_form_and_a_sync_when_more_is_want
         muffin: TestClient, sandbox: Any, service: SyncService) -> None:
     student_id = await signed_in_and_synced(muffin, service)
     courses = sorted(str(e.course_id) for e in sandbox.world.enrollments_of(1001))
-    page = await (await muffin.get("/me")).text()
+    page = await (await muffin.get("/me/settings")).text()  # the feed settings live on the settings page
     assert all(re.search(rf'name="events_course" value="{c}"\s+checked', page) for c in courses)
     assert not re.search(r'name="personal_events"\s+checked', page) and not re.search(r'name="planner_notes"\s+checked',
                                                                                      page)  # off by default

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select, text, update
 
-from feedserver.store.db import create_engine, make_sessionmaker, migrate
+from feedserver.store.db import SessionMaker, create_engine, make_sessionmaker, migrate
 from feedserver.store.models import Assignment, CanvasToken, Course, FeedToken, Institution, Student
 
 
@@ -84,3 +86,44 @@ async def test_deleting_a_student_deletes_everything_they_own(database_url: str)
             assert await session.scalar(select(func.count()).select_from(Institution)) == 1
     finally:
         await engine.dispose()
+
+
+@pytest.fixture
+async def sqlite_db(sqlite_url: str) -> AsyncIterator[SessionMaker]:
+    engine = create_engine(sqlite_url)
+    await migrate(engine)
+    yield make_sessionmaker(engine)
+    await engine.dispose()
+
+
+async def test_sqlite_reads_do_not_wait_for_a_write_transaction(sqlite_db: SessionMaker) -> None:
+    db = sqlite_db
+    student_id = await _seed_student(db)
+    async with db.begin() as writing:
+        await writing.execute(update(Student).where(Student.id == student_id).values(display_name="Grace"))
+        await writing.flush()
+        async with db() as reading:  # a snapshot from before the write, at once
+            name = await asyncio.wait_for(
+                reading.scalar(select(Student.display_name).where(Student.id == student_id)), 5)
+        assert name == "Ada"
+    async with db() as reading:
+        assert await reading.scalar(select(Student.display_name).where(Student.id == student_id)) == "Grace"
+
+
+async def test_sqlite_write_transactions_queue_in_arrival_order(sqlite_db: SessionMaker) -> None:
+    db = sqlite_db
+    order: list[int] = []
+
+    async def write(n: int) -> None:
+        async with db.begin() as session:
+            session.add(Institution(slug=f"s{n}", name=f"S{n}", canvas_host=f"canvas.s{n}.edu"))
+            await session.flush()
+            await asyncio.sleep(0)  # another writer's turn would interleave here without the queue
+            order.append(n)
+
+    await asyncio.gather(*(write(n) for n in range(20)))
+    assert order == list(range(20))
+    with pytest.raises(RuntimeError, match="inside another"):
+        async with db.begin():
+            async with db.begin():
+                pass

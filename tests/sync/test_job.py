@@ -7,13 +7,15 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiohttp.test_utils import TestClient
-from sqlalchemy import select
+from sqlalchemy import event, select
 
+from feedserver.feeds.preferences import update_settings
 from feedserver.feeds.render import PAST_WINDOW
 from feedserver.sandbox.student_view import effective_dates, visible_assignments
-from feedserver.store.models import Assignment, CalendarItem, Course, RenderedFeed
+from feedserver.source_status import UNAVAILABLE
+from feedserver.store.models import Assignment, CalendarItem, Course, RenderedFeed, Student
 from feedserver.sync.scheduler import SyncService
-from feedserver.typedefs import db_key
+from feedserver.typedefs import db_key, engine_key
 from tests.feeds.parsers import parse_everywhere
 from tests.sync.helpers import (
     Connected,
@@ -122,6 +124,90 @@ async def test_a_sync_without_changes_does_not_touch_the_feed(muffin: TestClient
     async with muffin.app[db_key]() as session:
         again = await session.get(RenderedFeed, (student.student_id, "all"))
     assert (again.etag, again.rendered_at, again.body) == (first.etag, first.rendered_at, first.body)
+
+
+async def test_the_same_canvas_answers_are_recognised_before_any_work(muffin: TestClient, sandbox: Any,
+                                                                     service: SyncService, clock: PinnedClock) -> None:
+    student = await connect(muffin, sandbox, "north", 1001)
+    full = await service.sync_student(student.student_id)
+    engine = muffin.app[engine_key]
+    statements: list[str] = []
+
+    def note(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(" ".join(statement.split()).lower())
+
+    event.listen(engine.sync_engine, "before_cursor_execute", note)
+    try:
+        clock.moment += timedelta(hours=1)
+        outcome = await service.sync_student(student.student_id)
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", note)
+    assert (outcome.outcome, outcome.requests, outcome.added, outcome.changed, outcome.rendered) == \
+        ("ok", full.requests, 0, 0, False)
+    first, second = await runs(muffin, student.student_id)
+    assert first.canvas_digest is not None and second.canvas_digest == first.canvas_digest
+    # Only the run and the student's schedule are written; no assignment or course is even read.
+    writes = {s.split(" (")[0].split(" set ")[0] for s in statements if s.startswith(("insert", "update", "delete"))}
+    assert writes == {"insert into sync_runs", "update students"}
+    assert [s for s in statements if "assignments" in s or "courses" in s] == []
+
+    # One edit in Canvas: a new digest, and the full sync runs again.
+    course = sandbox.world.enrollments_of(1001)[0].course_id
+    target = next(a for a in visible_assignments(sandbox.world, 1001, course) if a.due_at and a.due_at > clock())
+    sandbox.schools["north"].state.edit_assignment(target.id, name="Renamed")
+    clock.moment += timedelta(hours=1)
+    outcome = await service.sync_student(student.student_id)
+    assert (outcome.changed, outcome.rendered) == (1, True)
+    assert (await runs(muffin, student.student_id))[-1].canvas_digest != first.canvas_digest
+
+
+async def test_a_calendar_event_edit_is_not_taken_for_no_change(muffin: TestClient, sandbox: Any,
+                                                                service: SyncService, clock: PinnedClock) -> None:
+    student = await connect(muffin, sandbox, "north", 1001)
+    await service.sync_student(student.student_id)
+    courses = {e.course_id for e in sandbox.world.enrollments_of(1001)}
+    event_ = next(e for e in sandbox.world.events.values()
+                  if e.course_id in courses and not e.context_code and e.start_at > clock())
+    event_.title = "Review session, moved online"
+    clock.moment += timedelta(hours=1)
+    outcome = await service.sync_student(student.student_id)
+    assert (outcome.changed, outcome.rendered) == (1, True)
+    async with muffin.app[db_key]() as session:
+        titles = set((await session.scalars(select(CalendarItem.title)
+                                            .where(CalendarItem.student_id == student.student_id))).all())
+    assert "Review session, moved online" in titles
+
+
+async def test_a_settings_change_is_not_taken_for_no_change(muffin: TestClient, sandbox: Any,
+                                                            service: SyncService, clock: PinnedClock) -> None:
+    student = await connect(muffin, sandbox, "north", 1001)
+    await service.sync_student(student.student_id)
+    # Planner notes come in every sync's answers; they are stored only once the student asks.
+    await update_settings(muffin.app[db_key], student.student_id, {"planner_notes": True}, now=clock())
+    clock.moment += timedelta(hours=1)
+    outcome = await service.sync_student(student.student_id)
+    assert (outcome.outcome, outcome.added) == ("ok", 1)
+    async with muffin.app[db_key]() as session:
+        kinds = (await session.scalars(select(CalendarItem.kind)
+                                       .where(CalendarItem.student_id == student.student_id))).all()
+    assert kinds.count("note") == 1
+
+
+async def test_a_good_sync_with_the_same_answers_ends_a_source_problem(muffin: TestClient, sandbox: Any,
+                                                                       service: SyncService,
+                                                                       clock: PinnedClock) -> None:
+    student = await connect(muffin, sandbox, "north", 1001)
+    await service.sync_student(student.student_id)
+    async with muffin.app[db_key].begin() as session:  # a problem noted outside a sync, after a good run
+        row = await session.get(Student, student.student_id)
+        row.source_problem, row.source_problem_since = UNAVAILABLE, clock() - timedelta(days=3)
+    clock.moment += timedelta(hours=1)
+    outcome = await service.sync_student(student.student_id)
+    assert outcome.outcome == "ok"
+    async with muffin.app[db_key]() as session:
+        row = await session.get(Student, student.student_id)
+    assert (row.source_problem, row.source_problem_since, row.last_sync_at) == (None, None, clock())
+    assert row.next_sync_at > clock()
 
 
 async def test_an_edit_changes_the_event_but_not_its_uid(muffin: TestClient, sandbox: Any,
