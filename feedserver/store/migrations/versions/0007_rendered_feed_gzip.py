@@ -1,7 +1,7 @@
 """rendered feed gzip: each rendered feed's gzip bytes, made once when it is rendered
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 
 Calendar apps ask for gzip, so a process that has not cached a feed yet (a
 first poll after a restart) would otherwise compress it on the spot, which
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0007'
-down_revision = '0005'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 
