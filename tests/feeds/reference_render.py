@@ -110,7 +110,7 @@ def _assignment_event(a: FeedAssignment, context: FeedContext, zone: ZoneInfo) -
     event.add("SUMMARY", f"{mark}{a.course_code}: {a.title}" if a.course_code else f"{mark}{a.title}")
     all_day = a.all_day_date is not None or settings.event_style == "all_day"
     _add_deadline(event, a.due_at, zone, all_day, a.all_day_date)
-    event.add("DESCRIPTION", _description(a, zone))
+    event.add("DESCRIPTION", _description(a, zone, a.html_url, a.description))
     if a.html_url:
         event.add("URL", a.html_url)
     if a.course_code:

@@ -16,7 +16,17 @@ from zoneinfo import ZoneInfo
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from feedserver.feeds.render import FeedAssignment, FeedContext, FeedItem, FeedNotice, WorkSession, render_feed
+from feedserver.canvas.links import canvas_link
+from feedserver.feeds.render import (
+    FeedAssignment,
+    FeedContext,
+    FeedItem,
+    FeedNotice,
+    WorkSession,
+    clean_line,
+    render_feed,
+    shown_link,
+)
 from feedserver.settings import StudentSettings
 from tests.feeds.reference_render import reference_render_feed
 
@@ -100,3 +110,19 @@ def test_every_feed_is_byte_for_byte_what_icalendar_wrote(
                                    items=feed_items)
     assert ours == oracle
 
+
+
+link_paths = st.text(st.sampled_from("aZ09/_.~%?=&#+-@\\ :;,\"'<>é\t\n\x00"), max_size=40)
+links = st.one_of(
+    st.builds(lambda scheme, host, port, path: f"{scheme}://{host}{port}/{path}",
+              st.sampled_from(["https", "http", "HTTPS", "ftp", "javascript"]),
+              st.sampled_from([*HOSTS, "canvas.north.example.edu.evil.test", "user@canvas.north.example.edu"]),
+              st.sampled_from(["", ":8443", ":443", ":80", ":x"]), link_paths),
+    st.builds(lambda n: "https://canvas.north.example.edu/" + "a" * n, st.integers(950, 1050)),
+    link_paths)
+
+
+@settings(max_examples=300, deadline=None)
+@given(url=links, host=st.sampled_from(HOSTS))
+def test_a_plain_link_is_shown_exactly_when_canvas_link_keeps_it(url: str, host: str) -> None:
+    assert shown_link(url, host) == canvas_link(clean_line(url), f"//{host}")
