@@ -34,10 +34,12 @@ __all__ = ["VersionedTable", "VersionedWrite", "content_hash"]
 def content_hash(shown: tuple[object, ...]) -> str:
     """SHA-256 (hex, 64 characters) of the values a calendar shows, in a fixed order.
 
-    The repr of a tuple of str, float, date and datetime values is unambiguous
-    and several times cheaper than JSON with sorted keys.
+    A datetime counts by its instant, whatever zone object a parser attached.
+    The repr of a tuple of str, float and date values is unambiguous and
+    several times cheaper than JSON with sorted keys.
     """
-    return hashlib.sha256(repr(shown).encode()).hexdigest()
+    plain = tuple(value.timestamp() if isinstance(value, datetime) else value for value in shown)
+    return hashlib.sha256(repr(plain).encode()).hexdigest()
 
 
 @dataclass(frozen=True)

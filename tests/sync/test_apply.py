@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select, update
@@ -143,6 +144,17 @@ async def test_a_shown_edit_is_a_new_version_and_an_unshown_one_is_stored_quietl
         "3": ("Essay 3", 0, T0, datetime(2026, 3, 10, tzinfo=UTC), T0),  # lock and submission times are not
     }
     assert await stored(db, CalendarItem, "location", "sequence", "last_modified") == {"e1": ("Room 4", 1, T1)}
+
+
+async def test_the_same_instant_in_another_zone_is_no_change(db: SessionMaker, student: int) -> None:
+    """A parser may attach any zone object (icalendar's UTC, the student's zone): the instant counts."""
+    due = datetime(2026, 3, 9, 6, 59, tzinfo=UTC)
+    await apply(db, student, coursework([course()], [assignment("1", due_at=due)], [item(EVENT, "e1")]), T0)
+    denver = ZoneInfo("America/Denver")
+    same = coursework([course()], [assignment("1", due_at=due.astimezone(denver))], [item(
+        EVENT, "e1", start_at=datetime(2026, 3, 4, 9, 0, tzinfo=denver), end_at=datetime(2026, 3, 4, 10, 0,
+                                                                                       tzinfo=denver))])
+    assert await apply(db, student, same, T1) == Changes()
 
 
 async def test_a_renamed_course_code_or_a_move_to_another_course_is_a_new_version(
