@@ -14,7 +14,9 @@ students at a time) and times, per student:
   (SHA-256, as a change check does); no HTTP, no database, no Python objects
   of ours;
 - the fetch floor: the bare session's CPU for those requests, what the HTTP
-  client alone costs before any of our code.
+  client alone costs before any of our code;
+- our fetch: the production fetch again (no trace, 20 students at a time):
+  the fetch floor plus `CanvasClient`'s own work, JSON decoding and hashing.
 
 `bench/sync_scale.py` imports `sandbox_process` and `measure_floors` and
 prints its sync CPU as multiples of both, measured in the same run.
@@ -119,6 +121,23 @@ async def fetch_bodies(recorded: Sequence[Sequence[Request]], *,
         return bodies, (time.process_time() - start) * 1000 / max(len(recorded), 1)
 
 
+async def client_fetch_ms(grants: Sequence[dict], urls: dict[str, str], *, concurrency: int = 20) -> float:
+    """CPU ms per student of the production fetch (`fetch_responses` through `CanvasClient`, JSON decoded
+    and hashed), 20 students at a time: the fetch floor plus what our client adds."""
+    gate = asyncio.Semaphore(concurrency)
+    now = datetime.now(UTC)
+    async with aiohttp.ClientSession() as http:
+        async def student(grant: dict) -> None:
+            async with gate:
+                client = CanvasClient(http, urls[grant["school"]], Granted(grant["access_token"]), 0)
+                await fetch_responses(client, now=now)
+
+        await student(grants[0])  # connections open, code warm
+        start = time.process_time()
+        await asyncio.gather(*(student(g) for g in grants))
+        return (time.process_time() - start) * 1000 / max(len(grants), 1)
+
+
 def floor_ms(responses: Sequence[Sequence[bytes]], *, repeat: int = 5) -> dict[str, float]:
     """Best-of-`repeat` CPU ms per student: parsing, hashing, and both (the floor)."""
     _, loads = fastest_json()
@@ -192,10 +211,11 @@ def sandbox_process(students: int) -> Iterator[tuple[dict[str, str], list[dict]]
 
 async def measure_floors(grants: Sequence[dict], urls: dict[str, str], *, repeat: int = 5) -> dict[str, float]:
     """Both floors for these students: `floor_ms`'s figures, plus "fetch" (`fetch_bodies`),
-    "requests" and "kib" per student."""
+    "client" (`client_fetch_ms`), "requests" and "kib" per student."""
     bodies, fetch = await fetch_bodies(await record_requests(grants, urls))
     figures = floor_ms(bodies, repeat=repeat)
     figures["fetch"] = fetch
+    figures["client"] = await client_fetch_ms(grants, urls)
     figures["requests"] = sum(map(len, bodies)) / len(bodies)
     figures["kib"] = sum(len(body) for student in bodies for body in student) / len(bodies) / 1024
     return figures
@@ -218,9 +238,10 @@ def main() -> None:
           f"{fastest_json()[0]}, SHA-256; best of {args.repeat}; sandbox in its own process; "
           f"python {platform.python_version()}, {os.cpu_count()} CPUs")
     print_table(["requests per student", "KiB per student", "parse ms", "hash ms", "floor ms per student",
-                 "fetch floor ms per student (bare aiohttp)"],
+                 "fetch floor ms per student (bare aiohttp)", "our fetch ms per student (CanvasClient)"],
                 [[f"{figures['requests']:.1f}", f"{figures['kib']:.0f}", f"{figures['parse']:.3f}",
-                  f"{figures['hash']:.3f}", f"{figures['floor']:.3f}", f"{figures['fetch']:.3f}"]])
+                  f"{figures['hash']:.3f}", f"{figures['floor']:.3f}", f"{figures['fetch']:.3f}",
+                  f"{figures['client']:.3f}"]])
 
 
 if __name__ == "__main__":
