@@ -23,7 +23,7 @@ import asyncio
 import gzip
 import hashlib
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -56,6 +56,11 @@ class FeedInputs:
     context: FeedContext
     assignments: list[FeedAssignment]
     items: list[FeedItem]
+
+
+#: The stored columns a feed shows, named as `FeedAssignment` and `FeedItem` name them.
+_ASSIGNMENT_COLUMNS = tuple(f.name for f in fields(FeedAssignment) if f.name not in ("canvas_course_id", "course_code"))
+_ITEM_COLUMNS = tuple(f.name for f in fields(FeedItem) if f.name not in ("canvas_course_id", "course_code"))
 
 
 async def feed_inputs(session: AsyncSession, student_id: int, *, public_url: str | None,
@@ -91,43 +96,19 @@ async def feed_inputs(session: AsyncSession, student_id: int, *, public_url: str
         student_key=key,
         notice=notice,
     )
-    rows = (await session.execute(
-        select(Assignment, Course.canvas_course_id, Course.course_code)
+    # Columns, not ORM objects: a feed reads hundreds of rows and changes none of them.
+    assignments = [FeedAssignment(**row._mapping) for row in (await session.execute(
+        select(*(getattr(Assignment, name) for name in _ASSIGNMENT_COLUMNS),
+               Course.canvas_course_id, Course.course_code)
         .join(Course, Course.id == Assignment.course_id)
         .where(Assignment.student_id == student_id, Assignment.published.is_(True))
-    )).all()
-    assignments = [
-        FeedAssignment(
-            canvas_assignment_id=a.canvas_assignment_id,
-            canvas_course_id=course_id,
-            course_code=code,
-            title=a.title,
-            kind=a.kind,
-            description=a.description,
-            html_url=a.html_url,
-            due_at=a.due_at,
-            points_possible=a.points_possible,
-            submission_state=a.submission_state,
-            sequence=a.sequence,
-            last_modified=a.last_modified,
-            unlock_at=a.unlock_at,
-            all_day_date=a.all_day_date,
-        )
-        for a, course_id, code in rows
-    ]
-    item_rows = (await session.execute(
-        select(CalendarItem, Course.canvas_course_id, Course.course_code)
+    ))]
+    items = [FeedItem(**{**row._mapping, "course_code": row.course_code or ""}) for row in (await session.execute(
+        select(*(getattr(CalendarItem, name) for name in _ITEM_COLUMNS),
+               Course.canvas_course_id, Course.course_code)
         .outerjoin(Course, Course.id == CalendarItem.course_id)
         .where(CalendarItem.student_id == student_id)
-    )).all()
-    items = [
-        FeedItem(kind=i.kind, canvas_id=i.canvas_id, canvas_course_id=course_id, course_code=code or "",
-                 context_code=i.context_code, title=i.title, description=i.description, html_url=i.html_url,
-                 location=i.location, start_at=i.start_at, end_at=i.end_at, all_day_date=i.all_day_date,
-                 canvas_assignment_id=i.canvas_assignment_id, points_possible=i.points_possible,
-                 submission_state=i.submission_state, sequence=i.sequence, last_modified=i.last_modified)
-        for i, course_id, code in item_rows
-    ]
+    ))]
     return FeedInputs(context, assignments, items)
 
 
