@@ -57,8 +57,10 @@ def text(value: str) -> str:
     """A TEXT value escaped (RFC 5545 §3.3.11): backslash, semicolon, comma, line breaks."""
     if _SPECIAL.isdisjoint(value):
         return value
-    return (value.replace(r"\N", "\n").replace("\\", "\\\\").replace(";", r"\;").replace(",", r"\,")
-            .replace("\r\n", r"\n").replace("\n", r"\n").replace("\r", r"\n"))
+    value = value.replace(r"\N", "\n").replace("\\", "\\\\").replace(";", r"\;").replace(",", r"\,")
+    if "\r" in value:  # rare (clean_text already made CRs LFs): two scans saved on the rest
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
+    return value.replace("\n", r"\n")
 
 
 def raw(value: str) -> str:
