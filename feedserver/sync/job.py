@@ -2,18 +2,20 @@
 
 Ordering matters and is the point of this module:
 
-1. everything is fetched and parsed first; any failure (Canvas down, throttled,
+1. everything is fetched first; any failure (Canvas down, throttled,
    malformed or truncated JSON, pagination loop, revoked grant) stops here
    and only a `SyncRun` with outcome "error" and the reason is written, so
    the stored assignments and the rendered feed stay byte-identical;
 2. if Canvas answered byte for byte what it answered in the last successful
    run, and nothing of the student's row that the sync reads changed since
    (sync/unchanged.py), only the run and the good sync are recorded: nothing
-   to classify, store or render;
-3. otherwise one transaction writes the new, changed and deleted assignments, the
-   re-rendered feed (only if something a calendar shows changed, or the last
-   run failed, or there is no feed yet) and the run record together: a poll
-   sees the old state or the new one, never a mix.
+   to parse, classify, store or render;
+3. otherwise the answers are parsed (a malformed item fails the sync as in
+   1, before anything is written), then one transaction writes the new,
+   changed and deleted assignments, the re-rendered feed (only if something
+   a calendar shows changed, or the last run failed, or there is no feed
+   yet) and the run record together: a poll sees the old state or the new
+   one, never a mix.
 
 How a student is synced depends on where their data comes from (`Student.source`):
 `SOURCE_SYNCS` maps a source to its function. "oauth" (the Canvas API) is

@@ -6,7 +6,7 @@ on the endpoints a sync reads and no course `updated_at` to compare
 response body the sync read (`CanvasClient.responses_digest`). When it equals
 the digest of the student's last run, and that run succeeded and left a
 rendered feed, the stored assignments and the feed are exactly what this
-sync would write again: classification, storage and rendering are skipped
+sync would write again: parsing, classification, storage and rendering are skipped
 and only the run is recorded (with what a good sync does to the student row).
 
 What a sync stores depends on more than Canvas's answers: the student's
