@@ -22,6 +22,7 @@ same requests), both measured in the same run on the first
     .venv/bin/python bench/sync_scale.py [--students 10000] [--latency 0.1] [--concurrency 50]
         [--batch 500] [--floor-students 200]
         [--postgres postgresql://admin@host/postgres]   # default: a SQLite file
+        [--cold-caches]   # no description text or kind reused across students
 """
 
 from __future__ import annotations
@@ -50,12 +51,14 @@ from feed_polling import create_pg_database, drop_pg_database  # noqa: E402
 from sync_floor import fastest_json, measure_floors, sandbox_process  # noqa: E402
 
 from feedserver.auth.tokens import TokenStore  # noqa: E402
+from feedserver.canvas import text  # noqa: E402
 from feedserver.config import parse_config  # noqa: E402
 from feedserver.crypto import TokenCipher  # noqa: E402
 from feedserver.sandbox import SandboxWorld  # noqa: E402
 from feedserver.store.db import create_engine, make_sessionmaker, migrate  # noqa: E402
 from feedserver.store.institutions import sync_institutions  # noqa: E402
 from feedserver.store.models import CanvasToken, Institution, Student  # noqa: E402
+from feedserver.sync import kinds  # noqa: E402
 from feedserver.sync.job import SyncDeps  # noqa: E402
 from feedserver.sync.scheduler import SyncService  # noqa: E402
 
@@ -167,7 +170,13 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=500, help="students claimed per round")
     ap.add_argument("--floor-students", type=int, default=200, help="students whose responses set the floor")
     ap.add_argument("--postgres", help="admin URL of a PostgreSQL server (a database is created and dropped)")
+    ap.add_argument("--cold-caches", action="store_true",
+                    help="remember no description's text and no assignment's kind across students (the sandbox's "
+                         "students share 11 courses; at a school of many small courses syncs seldom share them)")
     args = ap.parse_args()
+    if args.cold_caches:
+        text.CACHED_HTML_LIMIT = 0  # no description is short enough to be remembered
+        kinds.CACHED_KINDS = 0  # every kind is forgotten as soon as it is classified
     with sandbox_process(args.students) as (urls, grants):
         pg_name = None
         with tempfile.TemporaryDirectory() as tmp:
@@ -180,7 +189,8 @@ def main() -> None:
             finally:
                 if pg_name:
                     asyncio.run(drop_pg_database(args.postgres, pg_name))
-    print(f"{args.students} sandbox students (2 schools, 4 courses each), {args.latency * 1000:.0f} ms added to every "
+    print(f"{args.students} sandbox students (2 schools, 4 courses each{', caches cold' if args.cold_caches else ''}), "
+          f"{args.latency * 1000:.0f} ms added to every "
           f"Canvas request, {args.concurrency} concurrent syncs per school, rounds of {args.batch}; sandbox in its "
           f"own process; python {platform.python_version()}, {os.cpu_count()} CPUs")
     print(f"floors (bench/sync_floor.py, same run, {min(args.floor_students, args.students)} students, "
