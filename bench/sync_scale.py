@@ -14,23 +14,24 @@ state: fetched and compared, nothing written or rendered). For each pass it prin
 wall time, students synced per second, Canvas requests (ours and as the
 sandbox counted them), 403/429 rate-limit answers, CPU seconds of this
 process per student synced, and that CPU as a multiple of the floor
-(`bench/sync_floor.py`: parsing and hashing the same responses), measured in
-the same run on the first `--floor-students` students before any sync.
+(`bench/sync_floor.py`: parsing and hashing the same responses) and of the
+floor plus the fetch floor (what a bare aiohttp session spends sending the
+same requests), both measured in the same run on the first
+`--floor-students` students before any sync.
 
     .venv/bin/python bench/sync_scale.py [--students 10000] [--latency 0.1] [--concurrency 50]
         [--batch 500] [--floor-students 200]
         [--postgres postgresql://admin@host/postgres]   # default: a SQLite file
+        [--cold-caches]   # no description text or kind reused across students
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import platform
 import resource
-import subprocess
 import sys
 import tempfile
 import time
@@ -39,7 +40,6 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import aiohttp
-from aiohttp import web
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
@@ -47,45 +47,24 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from feed_common import print_table  # noqa: E402
-from feed_polling import create_pg_database, drop_pg_database, free_port  # noqa: E402
-from sync_floor import fastest_json, fetch_responses, floor_ms  # noqa: E402
+from feed_polling import create_pg_database, drop_pg_database  # noqa: E402
+from sync_floor import fastest_json, measure_floors, sandbox_process  # noqa: E402
 
 from feedserver.auth.tokens import TokenStore  # noqa: E402
+from feedserver.canvas import text  # noqa: E402
 from feedserver.config import parse_config  # noqa: E402
 from feedserver.crypto import TokenCipher  # noqa: E402
-from feedserver.sandbox import SANDBOX_KEY, SandboxWorld, create_sandbox_app  # noqa: E402
+from feedserver.sandbox import SandboxWorld  # noqa: E402
 from feedserver.store.db import create_engine, make_sessionmaker, migrate  # noqa: E402
 from feedserver.store.institutions import sync_institutions  # noqa: E402
 from feedserver.store.models import CanvasToken, Institution, Student  # noqa: E402
+from feedserver.sync import kinds  # noqa: E402
 from feedserver.sync.job import SyncDeps  # noqa: E402
 from feedserver.sync.scheduler import SyncService  # noqa: E402
 
 SECRET = "bench-secret-key-0123456789abcdefghijklmnopqrstuvwxyz"
 TERM_START = date(2026, 8, 31)
 SEED = 7
-
-
-# -- the sandbox (own process) ------------------------------------------------------
-
-
-async def serve_sandbox(ports: dict[str, int], students: int, tokens_out: Path) -> None:
-    world = SandboxWorld.seeded(SEED, TERM_START)
-    runners, grants = [], []
-    for index, (school, port) in enumerate(ports.items()):
-        app = create_sandbox_app(world, school)
-        state = app[SANDBOX_KEY]
-        state.token_lifetime = 24 * 3600.0  # the run must not spend its time refreshing
-        for user in world.add_students(school, students // len(ports) + (index < students % len(ports))):
-            grant = state.grant_token(user.id)
-            grants.append({"school": school, "user_id": user.id, "access_token": grant.access_token,
-                           "refresh_token": grant.refresh_token})
-        runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
-        await web.TCPSite(runner, "127.0.0.1", port).start()
-        runners.append(runner)
-    tokens_out.write_text(json.dumps(grants))
-    print("ready", flush=True)
-    await asyncio.Event().wait()
 
 
 # -- the run ------------------------------------------------------------------------
@@ -131,26 +110,26 @@ async def run(args: argparse.Namespace, database: str, urls: dict[str, str],
         await store_students(db, cipher, grants)
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60),
                                          connector=aiohttp.TCPConnector(limit=0)) as http:
-            # The floor first, on the same sandbox responses, before latency is added.
-            floor = floor_ms(await fetch_responses(http, grants[:args.floor_students], urls))
+            # The floors first, on the same sandbox responses, before latency is added.
+            floor = await measure_floors(grants[:args.floor_students], urls)
             for url in urls.values():
                 async with http.post(f"{url}/__sandbox/faults", json={"latency_seconds": args.latency}) as resp:
                     assert resp.status == 200
             service = SyncService(SyncDeps(config=config, db=db, http=http,
                                            tokens=TokenStore(config, db, http, cipher)),
                                   batch_size=args.batch)
-            rows = [await measure("first sync", service, http, urls, len(grants), floor["floor"])]
+            rows = [await measure("first sync", service, http, urls, len(grants), floor)]
             # Steady state: everyone due again, nothing changed in Canvas (the hourly case).
             async with db.begin() as session:
                 await session.execute(update(Student).values(next_sync_at=datetime.now(UTC)))
-            rows.append(await measure("re-sync, no changes", service, http, urls, len(grants), floor["floor"]))
+            rows.append(await measure("re-sync, no changes", service, http, urls, len(grants), floor))
     finally:
         await engine.dispose()
     return [[database.split("://")[0], *row] for row in rows], floor
 
 
 async def measure(label: str, service: SyncService, http: aiohttp.ClientSession, urls: dict[str, str],
-                  students: int, floor: float) -> list:
+                  students: int, floor: dict[str, float]) -> list:
     """One pass of rounds until nobody is due, with the sandbox's request log cleared before."""
     for url in urls.values():
         async with http.delete(f"{url}/__sandbox/requests"):
@@ -175,10 +154,12 @@ async def measure(label: str, service: SyncService, http: aiohttp.ClientSession,
     kinds = Counter(o.outcome for o in outcomes)
     ok = kinds["ok"]
     ours = sum(o.requests for o in outcomes)
+    per_student = cpu / max(ok, 1) * 1000
     print(f"# {label}: {wall:.0f} s, {dict(kinds)}", file=sys.stderr, flush=True)
     return [label, students, ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())),
             f"{wall:.1f}", f"{ok / wall:.1f}", f"{ours:,}", f"{counted:,}", statuses[403], statuses[429],
-            f"{cpu:.1f}", f"{cpu / max(ok, 1) * 1000:.1f}", f"{cpu / max(ok, 1) * 1000 / floor:.1f}"]
+            f"{cpu:.1f}", f"{per_student:.1f}", f"{per_student / floor['floor']:.1f}",
+            f"{per_student / (floor['floor'] + floor['fetch']):.1f}"]
 
 
 def main() -> None:
@@ -189,24 +170,16 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=500, help="students claimed per round")
     ap.add_argument("--floor-students", type=int, default=200, help="students whose responses set the floor")
     ap.add_argument("--postgres", help="admin URL of a PostgreSQL server (a database is created and dropped)")
-    ap.add_argument("--sandbox-serve", nargs=2, type=int, help=argparse.SUPPRESS)
-    ap.add_argument("--tokens-out", help=argparse.SUPPRESS)
+    ap.add_argument("--cold-caches", action="store_true",
+                    help="remember no description's text and no assignment's kind across students (the sandbox's "
+                         "students share 11 courses; at a school of many small courses syncs seldom share them)")
     args = ap.parse_args()
-    if args.sandbox_serve:
-        ports = dict(zip(("north", "south"), args.sandbox_serve))
-        asyncio.run(serve_sandbox(ports, args.students, Path(args.tokens_out)))
-        return
-    with tempfile.TemporaryDirectory() as tmp:
-        ports = {"north": free_port(), "south": free_port()}
-        tokens_file = Path(tmp) / "grants.json"
-        sandbox = subprocess.Popen([sys.executable, __file__, "--sandbox-serve", *map(str, ports.values()),
-                                    "--students", str(args.students), "--tokens-out", str(tokens_file)],
-                                   stdout=subprocess.PIPE, text=True)
-        try:
-            assert sandbox.stdout is not None and sandbox.stdout.readline().strip() == "ready"
-            grants = json.loads(tokens_file.read_text())
-            urls = {slug: f"http://127.0.0.1:{port}" for slug, port in ports.items()}
-            pg_name = None
+    if args.cold_caches:
+        text.CACHED_HTML_LIMIT = 0  # no description is short enough to be remembered
+        kinds.CACHED_KINDS = 0  # every kind is forgotten as soon as it is classified
+    with sandbox_process(args.students) as (urls, grants):
+        pg_name = None
+        with tempfile.TemporaryDirectory() as tmp:
             if args.postgres:
                 database, pg_name = asyncio.run(create_pg_database(args.postgres))
             else:
@@ -216,18 +189,17 @@ def main() -> None:
             finally:
                 if pg_name:
                     asyncio.run(drop_pg_database(args.postgres, pg_name))
-        finally:
-            sandbox.terminate()
-            sandbox.wait(timeout=30)
-    print(f"{args.students} sandbox students (2 schools, 4 courses each), {args.latency * 1000:.0f} ms added to every "
+    print(f"{args.students} sandbox students (2 schools, 4 courses each{', caches cold' if args.cold_caches else ''}), "
+          f"{args.latency * 1000:.0f} ms added to every "
           f"Canvas request, {args.concurrency} concurrent syncs per school, rounds of {args.batch}; sandbox in its "
           f"own process; python {platform.python_version()}, {os.cpu_count()} CPUs")
-    print(f"floor (bench/sync_floor.py, same run, {min(args.floor_students, args.students)} students): "
+    print(f"floors (bench/sync_floor.py, same run, {min(args.floor_students, args.students)} students, "
+          f"{floor['requests']:.1f} requests and {floor['kib']:.0f} KiB each): parsing and hashing "
           f"{floor['floor']:.3f} ms per student ({fastest_json()[0]} {floor['parse']:.3f} ms, "
-          f"SHA-256 {floor['hash']:.3f} ms)")
+          f"SHA-256 {floor['hash']:.3f} ms); fetching with a bare aiohttp session {floor['fetch']:.3f} ms")
     print_table(["engine", "pass", "students", "outcomes", "wall s", "students/s", "Canvas requests (ours)",
                  "requests (sandbox log)", "403", "429", "CPU s (this process)", "CPU ms per student",
-                 "× floor"], rows)
+                 "× floor", "× (floor + fetch floor)"], rows)
 
 
 if __name__ == "__main__":

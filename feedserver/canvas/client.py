@@ -14,10 +14,10 @@ timeout (`http_policy.DEFAULT_TIMEOUT` unless the policy says otherwise). The cl
 - retries throttling (403 "Rate Limit Exceeded" and 429), 5xx, timeouts and
   dropped or truncated bodies with jittered exponential backoff inside a
   bounded per-client budget, then gives up with the last error;
-- after a 401 carrying ``WWW-Authenticate`` asks its token source for a
-  refresh once and retries once; a second rejection, or any other 401/403,
+- reads the student's access token once; after a 401 carrying
+  ``WWW-Authenticate`` asks its token source for a refresh once and retries once; a second rejection, or any other 401/403,
   stops;
-- parses JSON strictly: a malformed or truncated body raises
+- parses JSON strictly (orjson: no NaN or Infinity, no lone surrogates): a malformed or truncated body raises
   `MalformedResponse` or `CanvasUnavailable`, never returns partial data.
 
 The sleep function and the random generator are injected, so tests run the
@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 import logging
 import random
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -40,6 +39,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 import aiohttp
+import orjson
 from multidict import CIMultiDictProxy
 from yarl import URL
 
@@ -111,6 +111,7 @@ class CanvasClient:
         self._sleep = sleep
         self._rng = rng or random.Random()
         self._refreshed = False
+        self._token: str | None = None
         self._pause_before_next = 0.0
         self.requests = 0
         """HTTP requests sent so far, retries included."""
@@ -183,7 +184,11 @@ class CanvasClient:
                 pause, self._pause_before_next = self._pause_before_next, 0.0
                 self.pause_seconds += pause
                 await self._sleep(pause)
-            token = await self._tokens.access_token(self._student_id)
+            # One token per client (a sync lasts far less than a token's hour): a
+            # 401 after Canvas expired or replaced it refreshes below.
+            if self._token is None:
+                self._token = await self._tokens.access_token(self._student_id)
+            token = self._token
             try:
                 return await self._send(url, token, what)
             except TokenExpired:
@@ -191,7 +196,7 @@ class CanvasClient:
                     raise
                 # Canvas kills a token on refresh, so refresh once per client, then retry once.
                 self._refreshed = True
-                await self._tokens.refresh(self._student_id, rejected=token)
+                self._token = await self._tokens.refresh(self._student_id, rejected=token)
                 attempt -= 1
             except (RateLimited, CanvasUnavailable) as exc:
                 delay = self._backoff(attempt, exc)
@@ -218,10 +223,11 @@ class CanvasClient:
             async with self._http.get(url, headers=headers, timeout=self.policy.timeout,
                                       allow_redirects=False) as resp:
                 body = await self._read(resp, what)
-                error = error_for_response(resp.status, resp.headers, body.decode("utf-8", errors="replace"),
-                                           what=what)
-                if error is not None:
-                    raise error
+                if resp.status >= 400:  # only an error's body is text to read
+                    error = error_for_response(resp.status, resp.headers, body.decode("utf-8", errors="replace"),
+                                               what=what)
+                    if error is not None:
+                        raise error
                 self._note_rate_limit(resp.headers)
                 if resp.status != 200:
                     raise CanvasError(f"{what}: unexpected status {resp.status}", status=resp.status)
@@ -233,8 +239,8 @@ class CanvasClient:
         except aiohttp.ClientError as exc:
             raise CanvasUnavailable(f"{what}: connection failed ({type(exc).__name__})") from None
         try:
-            data = json.loads(body)
-        except (ValueError, UnicodeDecodeError):
+            data = orjson.loads(body)
+        except orjson.JSONDecodeError:
             raise MalformedResponse(f"{what}: the response is not valid JSON") from None
         self._digest.update(len(body).to_bytes(8, "big"))
         self._digest.update(body)
@@ -244,6 +250,11 @@ class CanvasClient:
         length = resp.content_length
         if length is not None and length > self.policy.max_body_bytes:
             raise MalformedResponse(f"{what}: response of {length} bytes is too large")
+        if length is not None:
+            body = await resp.read()  # aiohttp raises ClientPayloadError if it ends early
+            if len(body) < length:
+                raise CanvasUnavailable(f"{what}: the response body was cut short")
+            return body
         chunks: list[bytes] = []
         size = 0
         async for chunk in resp.content.iter_chunked(1 << 16):
@@ -251,10 +262,7 @@ class CanvasClient:
             if size > self.policy.max_body_bytes:
                 raise MalformedResponse(f"{what}: response is too large")
             chunks.append(chunk)
-        body = b"".join(chunks)
-        if length is not None and len(body) < length:
-            raise CanvasUnavailable(f"{what}: the response body was cut short")
-        return body
+        return b"".join(chunks)
 
     def _note_rate_limit(self, headers: CIMultiDictProxy[str]) -> None:
         raw = headers.get("X-Rate-Limit-Remaining")

@@ -33,7 +33,7 @@ then does not name its kind, and the store keeps what it had of it.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -57,12 +57,15 @@ __all__ = [
     "CanvasCheckpoint",
     "CanvasCourse",
     "Coursework",
+    "CourseworkResponses",
     "checkpoint_items",
     "fetch_coursework",
+    "fetch_responses",
     "list_assignments",
     "list_courses",
     "parse_assignment",
     "parse_course",
+    "parse_coursework",
     "submission_state",
 ]
 
@@ -131,58 +134,122 @@ class Coursework:
     """Item kinds read in full: a stored item of these kinds that is not in `items` is gone."""
 
 
+@dataclass(frozen=True)
+class CourseworkResponses:
+    """What Canvas answered a sync, decoded from JSON but not yet interpreted.
+
+    Fetching needs only the course ids, the checkpointed discussions and the
+    groups; the rest (assignments, events, planner items) is parsed by
+    `parse_coursework`, which a sync skips when Canvas answered exactly what it
+    answered last time (sync/unchanged.py). A malformed item therefore fails
+    the sync in `parse_coursework`, not here.
+    """
+
+    canvas_url: str
+    courses: tuple[CanvasCourse, ...]
+    assignments: tuple[tuple[str, list[Any]], ...]
+    """(course id, the course's raw assignments) per course, in the courses' order."""
+    checkpoint_submissions: tuple[tuple[str, list[Any]], ...]
+    """(course id, raw submissions of its checkpointed discussions) per course that has any."""
+    groups: Mapping[str, str | None]
+    events: list[Any] | None
+    """None: the key does not grant calendar events."""
+    planner: list[Any] | None
+    """None: the key does not grant the planner."""
+
+
 async def fetch_coursework(client: CanvasClient, *, now: datetime, personal_code: str | None = None) -> Coursework:
     """Everything the feed shows of the client's student (see the module docstring for the requests).
 
     `personal_code` (``user_<Canvas user id>``) adds the student's personal
     calendar; `now` places the window of events and planner items.
     """
+    return parse_coursework(await fetch_responses(client, now=now, personal_code=personal_code))
+
+
+async def fetch_responses(client: CanvasClient, *, now: datetime,
+                          personal_code: str | None = None) -> CourseworkResponses:
+    """Every response `fetch_coursework` reads, uninterpreted (see `CourseworkResponses`)."""
     courses = await list_courses(client)
-    assignments: list[CanvasAssignment] = []
-    items: list[CanvasItem] = []
+    assignments: list[tuple[str, list[Any]]] = []
+    submissions: list[tuple[str, list[Any]]] = []
     for course in courses:
-        listed = await list_assignments(client, course.id)
-        assignments.extend(listed)
-        items.extend(await _checkpoints_of(client, course.id, listed))
-    complete = {CHECKPOINT}
+        raw = await client.get_all(f"/api/v1/courses/{course.id}/assignments", ASSIGNMENTS_PARAMS)
+        assignments.append((course.id, raw))
+        found = await _checkpoint_submissions(client, course.id, raw)
+        if found is not None:
+            submissions.append((course.id, found))
     start, end = now - ITEMS_PAST, now + ITEMS_AHEAD
+    events: list[Any] | None = None
+    groups: dict[str, str | None] = {}
     try:
         groups = await list_groups(client)
         codes = [f"course_{c.id}" for c in courses] + [f"group_{g}" for g in groups]
         if personal_code:
             codes.append(personal_code)
-        for raw in await list_calendar_events(client, codes, start, end):
-            event = parse_calendar_event(raw, canvas_url=client.canvas_url, groups=groups)
+        events = await list_calendar_events(client, codes, start, end)
+    except ScopeMissing:
+        _LOGGER.info("calendar events not readable with this key; stored events kept")
+    planner: list[Any] | None = None
+    try:
+        planner = await list_planner_items(client, start, end)
+    except ScopeMissing:
+        _LOGGER.info("planner not readable with this key; stored to-do items kept")
+    return CourseworkResponses(client.canvas_url, tuple(courses), tuple(assignments), tuple(submissions),
+                               groups, events, planner)
+
+
+def parse_coursework(responses: CourseworkResponses) -> Coursework:
+    """The `Coursework` in `responses`; raises `MalformedResponse` for anything Canvas does not promise."""
+    canvas_url = responses.canvas_url
+    states: dict[tuple[str, str], str] = {}
+    for _, raw_submissions in responses.checkpoint_submissions:
+        for raw in raw_submissions:
+            states.update(_checkpoint_states(raw))
+    assignments: list[CanvasAssignment] = []
+    items: list[CanvasItem] = []
+    for course_id, raw_assignments in responses.assignments:
+        listed = [parse_assignment(item, course_id, canvas_url=canvas_url) for item in raw_assignments]
+        assignments.extend(listed)
+        items.extend(item for a in listed if a.checkpoints and a.published for item in checkpoint_items(a, states))
+    complete = {CHECKPOINT}
+    if responses.events is not None:
+        for raw in responses.events:
+            event = parse_calendar_event(raw, canvas_url=canvas_url, groups=responses.groups)
             if event is not None:
                 items.append(event)
         complete.add(EVENT)
-    except ScopeMissing:
-        _LOGGER.info("calendar events not readable with this key; stored events kept")
-    try:
-        for raw in await list_planner_items(client, start, end):
-            todo = parse_planner_item(raw, canvas_url=client.canvas_url)
+    if responses.planner is not None:
+        for raw in responses.planner:
+            todo = parse_planner_item(raw, canvas_url=canvas_url)
             if todo is not None:
                 items.append(todo)
         complete |= {TODO, NOTE}
-    except ScopeMissing:
-        _LOGGER.info("planner not readable with this key; stored to-do items kept")
-    return Coursework(tuple(courses), tuple(assignments), tuple(items), frozenset(complete))
+    return Coursework(responses.courses, tuple(assignments), tuple(items), frozenset(complete))
 
 
-async def _checkpoints_of(client: CanvasClient, course_id: str,
-                          assignments: Sequence[CanvasAssignment]) -> list[CanvasItem]:
-    """The checkpoint items of a course's checkpointed discussions, with each one's submission state."""
-    parents = [a for a in assignments if a.checkpoints and a.published]
+async def _checkpoint_submissions(client: CanvasClient, course_id: str, assignments: list[Any]) -> list[Any] | None:
+    """The raw submissions of a course's published checkpointed discussions (None: it has none).
+
+    An endpoint the key does not grant leaves the states unknown (an empty list).
+    """
+    parents = [json_id(item, "id", "assignment") for item in assignments if _has_checkpoints(item)]
     if not parents:
-        return []
-    states: dict[tuple[str, str], str] = {}
-    params = [*(("assignment_ids[]", a.id) for a in parents), *_CHECKPOINT_SUBMISSIONS]
+        return None
+    params = [*(("assignment_ids[]", a) for a in parents), *_CHECKPOINT_SUBMISSIONS]
     try:
-        for raw in await client.get_all(f"/api/v1/courses/{course_id}/students/submissions", params):
-            states.update(_checkpoint_states(raw))
+        return await client.get_all(f"/api/v1/courses/{course_id}/students/submissions", params)
     except ScopeMissing:
         _LOGGER.info("checkpoint submissions not readable with this key; shown as unknown")
-    return [item for a in parents for item in checkpoint_items(a, states)]
+        return []
+
+
+def _has_checkpoints(item: Any) -> bool:
+    """Whether a raw assignment is a published discussion with checkpoints: what `parse_assignment`
+    turns into `checkpoints` and `published` (it also rejects what is malformed; a missing id fails here)."""
+    return (isinstance(item, dict) and item.get("has_sub_assignments") is True
+            and isinstance(item.get("checkpoints"), list) and len(item["checkpoints"]) > 0
+            and item.get("published", True) is not False)
 
 
 def _checkpoint_states(raw: Any) -> dict[tuple[str, str], str]:

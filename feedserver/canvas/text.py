@@ -4,14 +4,24 @@ Calendar apps show DESCRIPTION as plain text, and we keep no more of a
 description than a student reads there. The stdlib HTML parser is lenient
 with the broken markup rich-text editors produce; block elements become line
 breaks, list items bullets, and script/style contents are dropped.
+
+Every student of a course gets the same descriptions from Canvas, so a
+process remembers the text of the last `CACHED_DESCRIPTIONS` descriptions
+(up to `CACHED_HTML_LIMIT` characters of HTML each): the first student of a
+course pays for the parsing, the others do not.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from html.parser import HTMLParser
 
-__all__ = ["html_to_text"]
+__all__ = ["CACHED_DESCRIPTIONS", "CACHED_HTML_LIMIT", "html_to_text"]
+
+#: Descriptions whose text a process keeps, and the longest HTML kept (memory: at most ~20 MiB).
+CACHED_DESCRIPTIONS = 1024
+CACHED_HTML_LIMIT = 16_384
 
 _BLOCK = frozenset({
     "p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "table",
@@ -57,6 +67,17 @@ def html_to_text(html: str | None, limit: int | None = None) -> str:
     """Readable plain text of `html`, whitespace tidied; cut to `limit` characters with "…"."""
     if not html:
         return ""
+    if len(html) <= CACHED_HTML_LIMIT:
+        return _cached_text(html, limit)
+    return _text(html, limit)
+
+
+@functools.lru_cache(maxsize=CACHED_DESCRIPTIONS)
+def _cached_text(html: str, limit: int | None) -> str:
+    return _text(html, limit)
+
+
+def _text(html: str, limit: int | None) -> str:
     parser = _TextExtractor()
     parser.feed(html)
     parser.close()

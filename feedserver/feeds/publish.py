@@ -23,7 +23,7 @@ import asyncio
 import gzip
 import hashlib
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -34,7 +34,7 @@ from ..settings import StudentSettings
 from ..source_status import PROBLEMS, notice_starts, shows_notice
 from ..store.models import Assignment, CalendarItem, Course, RenderedFeed, Student
 from ..store.models import Institution as InstitutionRow
-from .render import FeedAssignment, FeedContext, FeedItem, FeedNotice, render_feed
+from .render import FeedAssignment, FeedContext, FeedItem, FeedNotice, WorkSession, render_feed
 from .sessions import work_sessions
 from .tokens import FEED_KINDS
 
@@ -56,6 +56,11 @@ class FeedInputs:
     context: FeedContext
     assignments: list[FeedAssignment]
     items: list[FeedItem]
+
+
+#: The stored columns a feed shows, named as `FeedAssignment` and `FeedItem` name them.
+_ASSIGNMENT_COLUMNS = tuple(f.name for f in fields(FeedAssignment) if f.name not in ("canvas_course_id", "course_code"))
+_ITEM_COLUMNS = tuple(f.name for f in fields(FeedItem) if f.name not in ("canvas_course_id", "course_code"))
 
 
 async def feed_inputs(session: AsyncSession, student_id: int, *, public_url: str | None,
@@ -91,43 +96,19 @@ async def feed_inputs(session: AsyncSession, student_id: int, *, public_url: str
         student_key=key,
         notice=notice,
     )
-    rows = (await session.execute(
-        select(Assignment, Course.canvas_course_id, Course.course_code)
+    # Columns, not ORM objects: a feed reads hundreds of rows and changes none of them.
+    assignments = [FeedAssignment(**row._mapping) for row in (await session.execute(
+        select(*(getattr(Assignment, name) for name in _ASSIGNMENT_COLUMNS),
+               Course.canvas_course_id, Course.course_code)
         .join(Course, Course.id == Assignment.course_id)
         .where(Assignment.student_id == student_id, Assignment.published.is_(True))
-    )).all()
-    assignments = [
-        FeedAssignment(
-            canvas_assignment_id=a.canvas_assignment_id,
-            canvas_course_id=course_id,
-            course_code=code,
-            title=a.title,
-            kind=a.kind,
-            description=a.description,
-            html_url=a.html_url,
-            due_at=a.due_at,
-            points_possible=a.points_possible,
-            submission_state=a.submission_state,
-            sequence=a.sequence,
-            last_modified=a.last_modified,
-            unlock_at=a.unlock_at,
-            all_day_date=a.all_day_date,
-        )
-        for a, course_id, code in rows
-    ]
-    item_rows = (await session.execute(
-        select(CalendarItem, Course.canvas_course_id, Course.course_code)
+    ))]
+    items = [FeedItem(**{**row._mapping, "course_code": row.course_code or ""}) for row in (await session.execute(
+        select(*(getattr(CalendarItem, name) for name in _ITEM_COLUMNS),
+               Course.canvas_course_id, Course.course_code)
         .outerjoin(Course, Course.id == CalendarItem.course_id)
         .where(CalendarItem.student_id == student_id)
-    )).all()
-    items = [
-        FeedItem(kind=i.kind, canvas_id=i.canvas_id, canvas_course_id=course_id, course_code=code or "",
-                 context_code=i.context_code, title=i.title, description=i.description, html_url=i.html_url,
-                 location=i.location, start_at=i.start_at, end_at=i.end_at, all_day_date=i.all_day_date,
-                 canvas_assignment_id=i.canvas_assignment_id, points_possible=i.points_possible,
-                 submission_state=i.submission_state, sequence=i.sequence, last_modified=i.last_modified)
-        for i, course_id, code in item_rows
-    ]
+    ))]
     return FeedInputs(context, assignments, items)
 
 
@@ -156,24 +137,34 @@ async def rerender(session: AsyncSession, student_id: int, *, public_url: str | 
     for kind in wanted:
         if kind not in FEED_KINDS:
             raise ValueError(f"unknown feed kind {kind!r}")
-        # A thread, so polls keep being answered during a big render (~0.1 s for 300 assignments).
-        body = await asyncio.to_thread(render_feed, context, inputs.assignments, now=now, kind=kind,
-                                       sessions=sessions, items=inputs.items)
-        etag = etag_for(body)
         row = existing.get(kind)
+        # A thread, so polls keep being answered meanwhile: a 300-assignment feed takes ~15 ms to
+        # render, 1 ms to hash and 5 ms to gzip (docs/performance.md), and the last two let go of the GIL.
+        body, etag, body_gzip = await asyncio.to_thread(
+            _render, context, inputs, now=now, kind=kind, sessions=sessions,
+            stored_etag=None if row is None or row.body_gzip is None else row.etag)
         if row is None:
-            session.add(RenderedFeed(student_id=student_id, kind=kind, body=body, body_gzip=gzip_body(body),
+            session.add(RenderedFeed(student_id=student_id, kind=kind, body=body, body_gzip=body_gzip,
                                      etag=etag, rendered_at=now))
             changed[kind] = True
         elif row.etag != etag:
-            row.body, row.body_gzip, row.etag, row.rendered_at = body, gzip_body(body), etag, now
+            row.body, row.body_gzip, row.etag, row.rendered_at = body, body_gzip, etag, now
             changed[kind] = True
         else:
             if row.body_gzip is None:  # rendered before migration 0007
-                row.body_gzip = gzip_body(body)
+                row.body_gzip = body_gzip
             changed[kind] = False
     await session.flush()
     return changed
+
+
+def _render(context: FeedContext, inputs: FeedInputs, *, now: datetime, kind: str, sessions: list[WorkSession],
+            stored_etag: str | None) -> tuple[bytes, str, bytes | None]:
+    """The feed's bytes, ETag and gzip bytes; no gzip (None) when the ETag is `stored_etag`,
+    whose stored gzip bytes are still right."""
+    body = render_feed(context, inputs.assignments, now=now, kind=kind, sessions=sessions, items=inputs.items)
+    etag = etag_for(body)
+    return body, etag, None if etag == stored_etag else gzip_body(body)
 
 
 def _zone(name: str) -> ZoneInfo:

@@ -45,6 +45,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from icalendar import Calendar, Timezone
@@ -68,9 +69,11 @@ __all__ = [
     "clean_line",
     "clean_text",
     "course_color",
+    "day_text",
     "render_feed",
     "serialize",
     "shown_link",
+    "time_text",
 ]
 
 PRODID = "-//Homework Muffin//Canvas assignments feed 1.0//EN"
@@ -83,6 +86,9 @@ PAST_WINDOW = timedelta(days=180)
 #: States in which the student has nothing left to hand in.
 SUBMITTED_STATES = frozenset({"submitted", "graded", "late"})
 REFRESH = timedelta(hours=1)
+_EVENT_LENGTH = timedelta(minutes=EVENT_MINUTES)
+_ONE_DAY = timedelta(days=1)
+_ONE_SECOND = timedelta(seconds=1)
 _PLAIN_LINK_LIMIT = 1000  # canvas_link's own limit
 # C0 and C1 controls but TAB and LF, and DEL: not allowed in iCalendar TEXT (RFC 5545 §3.3.11).
 _CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -210,6 +216,8 @@ def item_uid(kind: str, canvas_id: str, canvas_host: str) -> str:
 
 def clean_text(text: str) -> str:
     """`text` without the control characters iCalendar forbids (CR LF and CR become LF)."""
+    if _CONTROLS.search(text) is None:  # the usual case (CR is one of _CONTROLS): one scan
+        return text
     return _CONTROLS.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
@@ -231,6 +239,7 @@ def _plain_link(canvas_host: str) -> re.Pattern[str]:
     return re.compile(rf"https?://{re.escape(canvas_host)}/[A-Za-z0-9/_.~%?=&#+-]*")
 
 
+@functools.lru_cache(maxsize=4096)
 def course_color(canvas_course_id: str) -> str:
     """A CSS3 colour name picked stably from the course id."""
     digest = hashlib.sha256(canvas_course_id.encode()).digest()
@@ -289,8 +298,7 @@ def _selected(context: FeedContext, assignments: Iterable[FeedAssignment], items
     return chosen, shown
 
 
-@dataclass(frozen=True, slots=True)
-class _Event:
+class _Event(NamedTuple):
     """One VEVENT's content lines, and the DTSTART and DTEND the VTIMEZONEs must cover."""
 
     lines: list[str]
@@ -373,8 +381,8 @@ def _assignment_event(a: FeedAssignment, context: FeedContext, zone: ZoneInfo) -
     settings = context.settings
     done = a.submission_state in SUBMITTED_STATES
     mark = "✓ " if done and settings.submitted == "mark" else ""
-    title, code, url = clean_line(a.title) or "Untitled assignment", clean_line(a.course_code), shown_link(
-        a.html_url, context.canvas_host)
+    title, url = clean_line(a.title) or "Untitled assignment", shown_link(a.html_url, context.canvas_host)
+    code, categories, course = _course_values(a.course_code)
     text, raw = ics_writer.text, ics_writer.raw
     stamp = ":" + ics_writer.utc_stamp(a.last_modified)
     event = {
@@ -390,8 +398,8 @@ def _assignment_event(a: FeedAssignment, context: FeedContext, zone: ZoneInfo) -
     if url:
         event["URL"] = ":" + url
     if code:
-        event["CATEGORIES"] = ":" + text(code)
-        event["X-MUFFIN-COURSE"] = ":" + raw(code)
+        event["CATEGORIES"] = categories
+        event["X-MUFFIN-COURSE"] = course
     event["COLOR"] = ":" + course_color(a.canvas_course_id)
     event["X-MUFFIN-ASSIGNMENT-ID"] = ":" + raw(a.canvas_assignment_id)
     event["X-MUFFIN-KIND"] = ":" + raw(a.kind)
@@ -401,8 +409,17 @@ def _assignment_event(a: FeedAssignment, context: FeedContext, zone: ZoneInfo) -
     if a.unlock_at is not None:
         unlock = a.unlock_at.astimezone(ZoneInfo("UTC")).strftime("%Y-%m-%dT%H:%M:%SZ")
         event["X-MUFFIN-UNLOCK-AT"] = ":" + unlock
-    alarms = [_alarm(title, a.due_at, minutes, all_day) for minutes in settings.reminder_minutes]
-    return _event(event, start, end, alarms)
+    return _event(event, start, end, _alarms(title, a.due_at, settings.reminder_minutes, all_day))
+
+
+@functools.lru_cache(maxsize=4096)
+def _course_values(course_code: str) -> tuple[str, str, str]:
+    """A course code as shown (clean), and the CATEGORIES and X-MUFFIN-COURSE values made of it.
+
+    A feed has a handful of courses and hundreds of events, so these are worked out once per course.
+    """
+    code = clean_line(course_code)
+    return code, ":" + ics_writer.text(code), ":" + ics_writer.raw(code)
 
 
 def _add_deadline(event: dict[str, str], due: datetime, zone: ZoneInfo, all_day: bool,
@@ -416,12 +433,12 @@ def _add_deadline(event: dict[str, str], due: datetime, zone: ZoneInfo, all_day:
     start: date | datetime
     end: date | datetime
     if all_day:
-        start = day or (due.astimezone(zone) - timedelta(seconds=1)).date()
-        end = start + timedelta(days=1)
+        start = day or (due.astimezone(zone) - _ONE_SECOND).date()
+        end = start + _ONE_DAY
         event["TRANSP"] = ":TRANSPARENT"
     else:
         end = due.astimezone(zone)
-        start = end - timedelta(minutes=EVENT_MINUTES)
+        start = end - _EVENT_LENGTH
     event["DTSTART"] = ics_writer.date_or_time(start)
     event["DTEND"] = ics_writer.date_or_time(end)
     return start, end
@@ -435,10 +452,9 @@ def _description(a: FeedAssignment, zone: ZoneInfo, url: str, description: str) 
     facts.append(_STATE_LABELS.get(a.submission_state, a.submission_state))
     lines = [" · ".join(facts)]
     if a.all_day_date is not None:
-        lines.append(f"Due {a.all_day_date:%a %d %b %Y} (all day)")
+        lines.append(f"Due {day_text(a.all_day_date)} (all day)")
     elif a.due_at is not None:
-        due = a.due_at.astimezone(zone)
-        lines.append(f"Due {due:%a %d %b %Y, %H:%M} ({zone.key})")
+        lines.append(f"Due {time_text(a.due_at.astimezone(zone))} ({zone.key})")
     if url:
         lines.append(f"Open in Canvas: {url}")
     text = description.strip()
@@ -449,14 +465,26 @@ def _description(a: FeedAssignment, zone: ZoneInfo, url: str, description: str) 
     return "\n".join(lines)
 
 
-def _alarm(title: str, due: datetime, minutes: int, all_day: bool) -> list[str]:
-    if all_day:
-        # An all-day event's END is midnight, not the due time: trigger at an absolute UTC time.
-        trigger = ics_writer.date_time(due - timedelta(minutes=minutes), ";VALUE=DATE-TIME")
-    else:
-        trigger = ";RELATED=END:" + ics_writer.duration(-timedelta(minutes=minutes))
-    return ["BEGIN:VALARM", "ACTION:DISPLAY", "DESCRIPTION:" + ics_writer.text(f"Due soon: {title}"),
-            f"TRIGGER{trigger}", "END:VALARM"]
+def _alarms(title: str, due: datetime, reminder_minutes: Sequence[int], all_day: bool) -> list[list[str]]:
+    """One VALARM per entry of `reminder_minutes`, that many minutes before `due` (one escaped text for all)."""
+    if not reminder_minutes:
+        return []
+    description = "DESCRIPTION:" + ics_writer.text(f"Due soon: {title}")
+    alarms = []
+    for minutes in reminder_minutes:
+        if all_day:
+            # An all-day event's END is midnight, not the due time: trigger at an absolute UTC time.
+            trigger = ics_writer.date_time(due - timedelta(minutes=minutes), ";VALUE=DATE-TIME")
+        else:
+            trigger = _relative_trigger(minutes)
+        alarms.append(["BEGIN:VALARM", "ACTION:DISPLAY", description, f"TRIGGER{trigger}", "END:VALARM"])
+    return alarms
+
+
+@functools.lru_cache(maxsize=256)
+def _relative_trigger(minutes: int) -> str:
+    """``;RELATED=END:-PT…`` for a reminder `minutes` before the end (students pick a few values)."""
+    return ";RELATED=END:" + ics_writer.duration(-timedelta(minutes=minutes))
 
 
 def _shows(i: FeedItem, settings: StudentSettings, hidden: set[str], zone: ZoneInfo, oldest: datetime) -> bool:
@@ -484,7 +512,7 @@ def _item_event(i: FeedItem, context: FeedContext, zone: ZoneInfo) -> _Event:
     settings = context.settings
     done = i.kind in _DEADLINE_KINDS and i.submission_state in SUBMITTED_STATES
     mark = "✓ " if done and settings.submitted == "mark" else ""
-    code, url = clean_line(i.course_code), shown_link(i.html_url, context.canvas_host)
+    (code, categories, course), url = _course_values(i.course_code), shown_link(i.html_url, context.canvas_host)
     title = clean_line(i.title) or _ITEM_LABELS[i.kind]
     if i.kind == "checkpoint":
         tag = (i.canvas_id.rsplit("-", 1) + [""])[1]
@@ -517,8 +545,8 @@ def _item_event(i: FeedItem, context: FeedContext, zone: ZoneInfo) -> _Event:
     if url:
         event["URL"] = ":" + url
     if code:
-        event["CATEGORIES"] = ":" + text(code)
-        event["X-MUFFIN-COURSE"] = ":" + raw(code)
+        event["CATEGORIES"] = categories
+        event["X-MUFFIN-COURSE"] = course
     if i.canvas_course_id is not None:
         event["COLOR"] = ":" + course_color(i.canvas_course_id)
     if i.canvas_assignment_id:
@@ -529,8 +557,7 @@ def _item_event(i: FeedItem, context: FeedContext, zone: ZoneInfo) -> _Event:
             event["X-MUFFIN-POINTS"] = ":" + _number(i.points_possible)
         event["X-MUFFIN-SUBMITTED"] = (":true" if done else ":unknown" if i.submission_state == "unknown"
                                        else ":false")
-    alarms = ([_alarm(title, due, minutes, all_day) for minutes in settings.reminder_minutes]
-              if i.kind in _DEADLINE_KINDS else [])
+    alarms = _alarms(title, due, settings.reminder_minutes, all_day) if i.kind in _DEADLINE_KINDS else []
     return _event(event, start, end, alarms)
 
 
@@ -546,11 +573,10 @@ def _item_description(i: FeedItem, title: str, code: str, url: str, zone: ZoneIn
         facts.append("Marked done in Canvas")
     lines = [" · ".join(facts)]
     if i.all_day_date is not None:
-        lines.append(f"{i.all_day_date:%a %d %b %Y} (all day)")
+        lines.append(f"{day_text(i.all_day_date)} (all day)")
     elif i.start_at is not None:
-        start = i.start_at.astimezone(zone)
         verb = "Due" if i.kind == "checkpoint" else "To do by" if i.kind in ("todo", "note") else "Starts"
-        lines.append(f"{verb} {start:%a %d %b %Y, %H:%M} ({zone.key})")
+        lines.append(f"{verb} {time_text(i.start_at.astimezone(zone))} ({zone.key})")
     if url:
         lines.append(f"Open in Canvas: {url}")
     text = clean_text(i.description).strip()
@@ -606,6 +632,21 @@ def _all_day_notice(context: FeedContext, uid_prefix: str, summary: str, day: da
         event["URL"] = ":" + context.me_url
     event["DESCRIPTION"] = ":" + text("\n".join(lines))
     return _event(event, day, end)
+
+
+#: The C locale's names, which strftime's %a and %b gave: the server never sets LC_TIME.
+_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def day_text(day: date) -> str:
+    """`day` as ``Tue 01 Sep 2026`` (``f"{day:%a %d %b %Y}"``, without strftime's cost per event)."""
+    return "%s %02d %s %d" % (_WEEKDAYS[day.weekday()], day.day, _MONTHS[day.month - 1], day.year)
+
+
+def time_text(moment: datetime) -> str:
+    """`moment`'s wall-clock time as ``Tue 01 Sep 2026, 09:00`` (``%a %d %b %Y, %H:%M``)."""
+    return "%s, %02d:%02d" % (day_text(moment), moment.hour, moment.minute)
 
 
 def _number(value: float) -> str:

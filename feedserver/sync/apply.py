@@ -6,30 +6,34 @@ snapshot into inserts, updates and deletes:
 - new assignments get sequence 0;
 - an assignment whose *displayed* fields changed (its content hash) gets
   sequence + 1 and a new last_modified, which calendar apps need to replace
-  their copy (docs/calendar-clients.md §1);
+  their copy (docs/calendar-clients.md §1); its lock date and submission
+  time are kept current without either;
 - assignments Canvas no longer lists (deleted, unpublished, course dropped)
   are deleted, and so are courses no longer listed;
 - unpublished assignments are never stored;
 - calendar events, to-do items, notes and checkpoints follow the same rules
   (calendar_items.py), after the student's settings said which to keep.
+
+The rows are compared and written with SQLAlchemy Core, a few statements per
+table (store/versioned.py), not as ORM objects.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime
+from operator import attrgetter
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..canvas.coursework import CanvasAssignment, Coursework
 from ..canvas.text import html_to_text
 from ..settings import StudentSettings
 from ..store.models import Assignment, Course
-from .calendar_items import ItemValues, apply_items, item_values, wanted_items
+from ..store.versioned import VersionedTable, VersionedWrite, content_hash
+from .calendar_items import ItemValues, StoredCourse, apply_items, item_values, wanted_items
 from .kinds import classify
 
 __all__ = ["DESCRIPTION_STORE_LIMIT", "AssignmentValues", "Changes", "apply_coursework", "assignment_values",
@@ -58,16 +62,8 @@ class AssignmentValues:
     all_day_date: date | None = None
 
     def content_hash(self, course_code: str) -> str:
-        """SHA-256 of every field a calendar shows (so not lock_at or submitted_at)."""
-        shown = {
-            "title": self.title, "kind": self.kind, "description": self.description, "url": self.html_url,
-            "unlock": _iso(self.unlock_at), "due": _iso(self.due_at), "points": self.points_possible,
-            "state": self.submission_state, "course": self.canvas_course_id, "code": course_code,
-        }
-        if self.all_day_date is not None:
-            # Only then: every timed assignment keeps the hash (and so the sequence) it had.
-            shown["day"] = self.all_day_date.isoformat()
-        return hashlib.sha256(json.dumps(shown, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+        """SHA-256 of every field a calendar shows (so not lock_at or submitted_at) and the course's code."""
+        return content_hash((course_code, *_shown(self)))
 
 
 @dataclass(frozen=True)
@@ -112,81 +108,58 @@ async def apply_coursework(session: AsyncSession, student_id: int, coursework: C
     `items` are `coursework.items` as `calendar_items.item_values` made them,
     already filtered by the student's settings (`wanted_items`).
     """
-    course_rows, courses_changed = await _apply_courses(session, student_id, coursework)
-    stored = {
-        a.canvas_assignment_id: a for a in
-        (await session.scalars(select(Assignment).where(Assignment.student_id == student_id))).all()
-    }
-    added = changed = 0
-    seen: set[str] = set()
+    courses, courses_changed = await _apply_courses(session, student_id, coursework)
+    stored = await VersionedWrite.load(session, _ASSIGNMENTS, student_id, now)
     for value in values:
-        course = course_rows.get(value.canvas_course_id)
-        if course is None or value.canvas_assignment_id in seen:
-            continue  # an assignment of a course Canvas did not list, or listed twice
-        seen.add(value.canvas_assignment_id)
-        digest = value.content_hash(course.course_code)
-        row = stored.get(value.canvas_assignment_id)
-        if row is None:
-            session.add(Assignment(student_id=student_id, course_id=course.id, published=True, content_hash=digest,
-                                   sequence=0, created_at=now, last_modified=now, **_columns(value)))
-            added += 1
-            continue
-        fields = _columns(value)
-        if row.content_hash != digest or row.course_id != course.id:
-            row.sequence += 1
-            row.last_modified = now
-            row.content_hash = digest
-            row.course_id = course.id
-            changed += 1
-        # Not shown in the calendar, but kept current (lock dates, submission time).
-        for name, new in fields.items():
-            if getattr(row, name) != new:
-                setattr(row, name, new)
-    gone = [row.id for key, row in stored.items() if key not in seen]
-    if gone:
-        await session.execute(delete(Assignment).where(Assignment.id.in_(gone)))
+        course = courses.get(value.canvas_course_id)
+        if course is not None:  # else an assignment of a course Canvas did not list
+            stored.put((value.canvas_assignment_id,), course.id, value.content_hash(course.course_code),
+                       _columns(value))
+    added, changed, removed = await stored.write(session)
     items_added, items_changed, items_removed = await apply_items(
-        session, student_id, items, course_rows, coursework.complete, now)
+        session, student_id, items, courses, coursework.complete, now)
     listed = [c.id for c in coursework.courses]
-    stale_courses = (await session.scalars(select(Course.id).where(
-        Course.student_id == student_id, Course.canvas_course_id.not_in(listed)))).all()
-    if stale_courses:
-        await session.execute(delete(Course).where(Course.id.in_(stale_courses)))
-        courses_changed = True
-    await session.flush()
+    stale = await session.execute(delete(_COURSES).where(
+        _COURSES.c.student_id == student_id, _COURSES.c.canvas_course_id.not_in(listed)))
     return Changes(added=added + items_added, changed=changed + items_changed,
-                   removed=len(gone) + items_removed, courses_changed=courses_changed)
+                   removed=removed + items_removed, courses_changed=courses_changed or stale.rowcount > 0)
 
 
 async def _apply_courses(session: AsyncSession, student_id: int,
-                         coursework: Coursework) -> tuple[dict[str, Course], bool]:
-    rows = {c.canvas_course_id: c for c in
-            (await session.scalars(select(Course).where(Course.student_id == student_id))).all()}
-    changed = False
-    for course in coursework.courses:
-        row = rows.get(course.id)
-        values = {"name": course.name[:300], "course_code": course.course_code[:100], "time_zone": course.time_zone}
+                         coursework: Coursework) -> tuple[dict[str, StoredCourse], bool]:
+    """Insert and update the listed courses; the stored id and code of each, and whether any changed."""
+    c = _COURSES.c
+    stored = {row.canvas_course_id: row for row in (await session.execute(
+        select(c.id, c.canvas_course_id, c.name, c.course_code, c.time_zone).where(c.student_id == student_id)))}
+    # A course listed twice is stored as last listed.
+    listed = {course.id: {"name": course.name[:300], "course_code": course.course_code[:100],
+                          "time_zone": course.time_zone} for course in coursework.courses}
+    new: list[dict[str, object]] = []
+    edited: list[dict[str, object]] = []
+    for canvas_id, columns in listed.items():
+        row = stored.get(canvas_id)
         if row is None:
-            row = Course(student_id=student_id, canvas_course_id=course.id, **values)
-            session.add(row)
-            rows[course.id] = row
-            changed = True
-        elif any(getattr(row, k) != v for k, v in values.items()):
-            for k, v in values.items():
-                setattr(row, k, v)
-            changed = True
-    await session.flush()
-    listed = {c.id for c in coursework.courses}
-    return {k: v for k, v in rows.items() if k in listed}, changed
+            new.append({"student_id": student_id, "canvas_course_id": canvas_id, **columns})
+        elif (row.name, row.course_code, row.time_zone) != tuple(columns.values()):
+            edited.append({"row_id": row.id, **columns})
+    ids = {canvas_id: row.id for canvas_id, row in stored.items()}
+    if new:
+        ids |= {row.canvas_course_id: row.id for row in (await session.execute(
+            insert(_COURSES).returning(c.id, c.canvas_course_id), new))}
+    if edited:
+        await session.execute(update(_COURSES).where(c.id == bindparam("row_id")), edited)
+    return ({canvas_id: StoredCourse(ids[canvas_id], columns["course_code"]) for canvas_id, columns in listed.items()},
+            bool(new or edited))
 
 
 def _columns(value: AssignmentValues) -> dict[str, object]:
     # Shallow on purpose: `asdict` deep-copies every field, a tenth of a first sync's CPU.
-    return {f.name: getattr(value, f.name) for f in _COLUMN_FIELDS}
+    return {"published": True, **{name: getattr(value, name) for name in _COLUMNS}}
 
 
-_COLUMN_FIELDS = tuple(f for f in fields(AssignmentValues) if f.name != "canvas_course_id")
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return moment.isoformat() if moment is not None else None
+#: Stored and kept current, but not shown: a change is written without a new sequence.
+_QUIET = ("lock_at", "submitted_at")
+_COLUMNS = tuple(f.name for f in fields(AssignmentValues) if f.name != "canvas_course_id")
+_shown = attrgetter(*(f.name for f in fields(AssignmentValues) if f.name not in _QUIET))
+_ASSIGNMENTS = VersionedTable(Assignment.__table__, key=("canvas_assignment_id",), quiet=_QUIET)
+_COURSES = Course.__table__

@@ -15,21 +15,21 @@ The same rules as for assignments (apply.py), for `calendar_items`:
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime
+from operator import attrgetter
+from typing import NamedTuple
 
-from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..canvas.items import EVENT, NOTE, CanvasItem
 from ..canvas.text import html_to_text
 from ..settings import StudentSettings
-from ..store.models import CalendarItem, Course
+from ..store.models import CalendarItem
+from ..store.versioned import VersionedTable, VersionedWrite, content_hash
 
-__all__ = ["ItemValues", "apply_items", "item_values", "wanted_items"]
+__all__ = ["ItemValues", "StoredCourse", "apply_items", "item_values", "wanted_items"]
 
 #: Plain-text characters of an item's description kept (the feed shows up to 1,000).
 DESCRIPTION_STORE_LIMIT = 2000
@@ -55,13 +55,20 @@ class ItemValues:
     submission_state: str
 
     def content_hash(self, course_code: str) -> str:
-        """SHA-256 of every field a calendar shows."""
-        shown = {name: _plain(getattr(self, name)) for name in _SHOWN} | {"code": course_code}
-        return hashlib.sha256(json.dumps(shown, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+        """SHA-256 of every field a calendar shows and the course's code."""
+        return content_hash((course_code, *_shown(self)))
 
 
-_SHOWN = tuple(f.name for f in fields(ItemValues) if f.name not in ("kind", "canvas_id"))
+class StoredCourse(NamedTuple):
+    """A listed course as stored: its row id and the code events show."""
+
+    id: int
+    course_code: str
+
+
+_shown = attrgetter(*(f.name for f in fields(ItemValues) if f.name not in ("kind", "canvas_id")))
 _COLUMNS = tuple(f.name for f in fields(ItemValues) if f.name != "canvas_course_id")
+_ITEMS = VersionedTable(CalendarItem.__table__, key=("kind", "canvas_id"))
 
 
 def wanted_items(items: Iterable[CanvasItem], settings: StudentSettings) -> list[CanvasItem]:
@@ -86,40 +93,17 @@ def item_values(items: Sequence[CanvasItem]) -> list[ItemValues]:
 
 
 async def apply_items(session: AsyncSession, student_id: int, values: Sequence[ItemValues],
-                      courses: Mapping[str, Course], complete: Collection[str], now: datetime) -> tuple[int, int, int]:
-    """Make the student's stored items equal `values` (for the kinds in `complete`); (added, changed, removed)."""
-    stored = {(row.kind, row.canvas_id): row for row in
-              (await session.scalars(select(CalendarItem).where(CalendarItem.student_id == student_id))).all()}
-    added = changed = 0
-    seen: set[tuple[str, str]] = set()
+                      courses: Mapping[str, StoredCourse], complete: Collection[str],
+                      now: datetime) -> tuple[int, int, int]:
+    """Make the student's stored items equal `values` (for the kinds in `complete`); (added, changed, removed).
+
+    An item listed twice (two batches naming one calendar) is stored as first listed.
+    """
+    stored = await VersionedWrite.load(session, _ITEMS, student_id, now)
     for value in values:
-        key = (value.kind, value.canvas_id)
-        if key in seen:
-            continue  # listed twice (two batches naming one calendar)
-        seen.add(key)
         course = courses.get(value.canvas_course_id) if value.canvas_course_id else None
-        digest = value.content_hash(course.course_code if course else "")
-        columns = {name: getattr(value, name) for name in _COLUMNS}
-        row = stored.get(key)
-        if row is None:
-            session.add(CalendarItem(student_id=student_id, course_id=course.id if course else None,
-                                     content_hash=digest, sequence=0, created_at=now, last_modified=now, **columns))
-            added += 1
-            continue
-        if row.content_hash != digest or row.course_id != (course.id if course else None):
-            row.sequence += 1
-            row.last_modified = now
-            row.content_hash = digest
-            row.course_id = course.id if course else None
-            changed += 1
-        for name, new in columns.items():
-            if getattr(row, name) != new:
-                setattr(row, name, new)
-    gone = [row.id for key, row in stored.items() if key not in seen and row.kind in complete]
-    if gone:
-        await session.execute(delete(CalendarItem).where(CalendarItem.id.in_(gone)))
-    return added, changed, len(gone)
-
-
-def _plain(value: object) -> object:
-    return value.isoformat() if isinstance(value, (date, datetime)) else value
+        stored.put((value.kind, value.canvas_id), course.id if course else None,
+                   value.content_hash(course.course_code if course else ""),
+                   {name: getattr(value, name) for name in _COLUMNS})
+    # Only a kind read in full shows a deletion by its absence.
+    return await stored.write(session, removable=lambda key: key[0] in complete)

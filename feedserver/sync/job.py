@@ -2,18 +2,20 @@
 
 Ordering matters and is the point of this module:
 
-1. everything is fetched and parsed first; any failure (Canvas down, throttled,
+1. everything is fetched first; any failure (Canvas down, throttled,
    malformed or truncated JSON, pagination loop, revoked grant) stops here
    and only a `SyncRun` with outcome "error" and the reason is written, so
    the stored assignments and the rendered feed stay byte-identical;
 2. if Canvas answered byte for byte what it answered in the last successful
    run, and nothing of the student's row that the sync reads changed since
    (sync/unchanged.py), only the run and the good sync are recorded: nothing
-   to classify, store or render;
-3. otherwise one transaction writes the new, changed and deleted assignments, the
-   re-rendered feed (only if something a calendar shows changed, or the last
-   run failed, or there is no feed yet) and the run record together: a poll
-   sees the old state or the new one, never a mix.
+   to parse, classify, store or render;
+3. otherwise the answers are parsed (a malformed item fails the sync as in
+   1, before anything is written), then one transaction writes the new,
+   changed and deleted assignments, the re-rendered feed (only if something
+   a calendar shows changed, or the last run failed, or there is no feed
+   yet) and the run record together: a poll sees the old state or the new
+   one, never a mix.
 
 How a student is synced depends on where their data comes from (`Student.source`):
 `SOURCE_SYNCS` maps a source to its function. "oauth" (the Canvas API) is
@@ -29,20 +31,22 @@ import random
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 import aiohttp
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ..canvas.client import CanvasClient, ClientPolicy, Sleep, TokenSource
-from ..canvas.coursework import fetch_coursework
+from ..canvas.coursework import Coursework, CourseworkResponses, fetch_responses, parse_coursework
 from ..canvas.errors import CanvasError, CanvasUnavailable, RateLimited, ReconnectNeeded
 from ..config import Config
 from ..feeds.publish import rerender
 from ..settings import StudentSettings
 from ..source_status import BROKEN, RECONNECT, UNAVAILABLE, shows_notice
 from ..store.models import RenderedFeed, Student, SyncRun
-from .apply import Changes, apply_coursework, snapshot_values
+from .apply import AssignmentValues, Changes, apply_coursework, snapshot_values
+from .calendar_items import ItemValues
 from .unchanged import snapshot_digest, unchanged_since_last_run
 
 __all__ = [
@@ -54,6 +58,7 @@ __all__ = [
     "problem_of",
     "record_failure",
     "record_success",
+    "success_values",
     "sync_oauth_student",
     "utc_now",
 ]
@@ -120,27 +125,26 @@ async def sync_oauth_student(deps: SyncDeps, student: StudentRef, worker: str | 
     client = CanvasClient(deps.http, institution.canvas_url, deps.tokens, student.id,
                           policy=deps.policy, sleep=deps.sleep, rng=deps.rng)
     try:
-        coursework = await fetch_coursework(client, now=started, personal_code=(
+        responses = await fetch_responses(client, now=started, personal_code=(
             f"user_{row.canvas_user_id}" if settings.personal_events else None))
     except CanvasError as exc:
-        _LOGGER.info("sync of student %s failed: %s", student.id, type(exc).__name__)
-        return await record_failure(deps, student.id, started, client.requests, str(exc), worker,
-                                    problem=problem_of(exc))
+        return await _failed(deps, student.id, started, client.requests, exc, worker)
     digest = snapshot_digest(client.responses_digest, row)
-    async with deps.db() as session:
-        unchanged = await unchanged_since_last_run(session, row, digest)
-    if unchanged:
-        now = deps.clock()
-        async with deps.db.begin() as session:
-            session.add(SyncRun(student_id=student.id, started_at=started, finished_at=now, outcome="ok",
-                                requests=client.requests, canvas_digest=digest, worker=worker))
-            student_row = await session.get(Student, student.id)
-            if student_row is not None:
-                record_success(student_row, now)
-        _LOGGER.info("synced student %s: %d requests, unchanged", student.id, client.requests)
-        return SyncOutcome(student.id, "ok", client.requests)
-    # HTML stripping and classification are CPU work: keep the event loop free for feed polls.
-    values, items = await asyncio.to_thread(snapshot_values, coursework, settings)
+    async with deps.db.begin() as session:
+        if await unchanged_since_last_run(session, row, digest):
+            # Only the run and the good sync are recorded: Core statements, no ORM objects.
+            await session.execute(insert(SyncRun).values(
+                student_id=student.id, started_at=started, finished_at=deps.clock(), outcome="ok",
+                requests=client.requests, canvas_digest=digest, worker=worker))
+            await session.execute(update(Student).where(Student.id == student.id)
+                                  .values(success_values(deps.clock())).execution_options(synchronize_session=False))
+            _LOGGER.info("synced student %s: %d requests, unchanged", student.id, client.requests)
+            return SyncOutcome(student.id, "ok", client.requests)
+    try:
+        # Parsing, HTML stripping and classification are CPU work: keep the event loop free for feed polls.
+        coursework, (values, items) = await asyncio.to_thread(_interpret, responses, settings)
+    except CanvasError as exc:  # a malformed item
+        return await _failed(deps, student.id, started, client.requests, exc, worker)
     now = deps.clock()
     async with deps.db.begin() as session:
         changes = await apply_coursework(session, student.id, coursework, values, now, items)
@@ -159,6 +163,18 @@ async def sync_oauth_student(deps: SyncDeps, student: StudentRef, worker: str | 
     return SyncOutcome(student.id, "ok", client.requests, changes.added, changes.changed, changes.removed, rendered)
 
 
+def _interpret(responses: CourseworkResponses, settings: StudentSettings
+               ) -> tuple[Coursework, tuple[list[AssignmentValues], list[ItemValues]]]:
+    coursework = parse_coursework(responses)
+    return coursework, snapshot_values(coursework, settings)
+
+
+async def _failed(deps: SyncDeps, student_id: int, started: datetime, requests: int, exc: CanvasError,
+                  worker: str | None) -> SyncOutcome:
+    _LOGGER.info("sync of student %s failed: %s", student_id, type(exc).__name__)
+    return await record_failure(deps, student_id, started, requests, str(exc), worker, problem=problem_of(exc))
+
+
 def problem_of(exc: CanvasError) -> str:
     """The `feedserver.source_status` kind of a failed Canvas API sync."""
     if isinstance(exc, ReconnectNeeded):
@@ -168,11 +184,15 @@ def problem_of(exc: CanvasError) -> str:
     return BROKEN
 
 
+def success_values(now: datetime) -> dict[str, Any]:
+    """The student row's columns after a good sync: the source works again."""
+    return {"last_sync_at": now, "source_problem": None, "source_problem_since": None}
+
+
 def record_success(student: Student, now: datetime) -> None:
     """A good sync: the student's source works again (the caller re-renders: the last run failed)."""
-    student.last_sync_at = now
-    student.source_problem = None
-    student.source_problem_since = None
+    for name, value in success_values(now).items():
+        setattr(student, name, value)
 
 
 async def record_failure(deps: SyncDeps, student_id: int, started: datetime, requests: int, reason: str,

@@ -6,7 +6,7 @@ on the endpoints a sync reads and no course `updated_at` to compare
 response body the sync read (`CanvasClient.responses_digest`). When it equals
 the digest of the student's last run, and that run succeeded and left a
 rendered feed, the stored assignments and the feed are exactly what this
-sync would write again: classification, storage and rendering are skipped
+sync would write again: parsing, classification, storage and rendering are skipped
 and only the run is recorded (with what a good sync does to the student row).
 
 What a sync stores depends on more than Canvas's answers: the student's
@@ -28,7 +28,7 @@ from __future__ import annotations
 import hashlib
 import json
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..store.models import RenderedFeed, Student, SyncRun
@@ -54,12 +54,8 @@ async def unchanged_since_last_run(session: AsyncSession, student: Student, dige
     and their feed is rendered."""
     if student.source_problem is not None:
         return False
-    student_id = student.id
+    feed_rendered = exists().where(RenderedFeed.student_id == student.id, RenderedFeed.kind == "all")
     last = (await session.execute(
-        select(SyncRun.outcome, SyncRun.canvas_digest).where(SyncRun.student_id == student_id)
+        select(SyncRun.outcome, SyncRun.canvas_digest, feed_rendered).where(SyncRun.student_id == student.id)
         .order_by(SyncRun.id.desc()).limit(1))).first()
-    if last is None or last.outcome != "ok" or last.canvas_digest != digest:
-        return False
-    rendered = await session.scalar(
-        select(RenderedFeed.kind).where(RenderedFeed.student_id == student_id, RenderedFeed.kind == "all"))
-    return rendered is not None
+    return last is not None and last.outcome == "ok" and last.canvas_digest == digest and bool(last[2])

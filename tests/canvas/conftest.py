@@ -37,8 +37,10 @@ class SandboxTokens:
         self.access = str(grant["access_token"])
         self.refresh_token = str(grant["refresh_token"])
         self.refreshes = 0
+        self.reads = 0
 
     async def access_token(self, student_id: int) -> str:
+        self.reads += 1
         return self.access
 
     async def refresh(self, student_id: int, rejected: str | None = None) -> str:

@@ -43,6 +43,7 @@ async def test_follows_next_links_until_the_last_page(canvas: Canvas) -> None:
     assert len({a["id"] for a in items}) == expected
     assert small.requests == math.ceil(expected / 10)
     assert large.requests == 1  # per_page=100
+    assert canvas.tokens.reads == 2  # once per client, however many pages (a database read each in production)
     # The bearer header carries the token; no URL we sent holds one.
     assert all("access_token" not in r.query for r in canvas.state.request_log)
 
@@ -164,6 +165,9 @@ async def test_an_expired_token_is_refreshed_once(canvas: Canvas) -> None:
     assert len(await client.get_all("/api/v1/courses")) == 4
     assert canvas.tokens.refreshes == 1
     assert client.requests == 2
+    # The refreshed token is the client's from now on.
+    assert len(await client.get_all(ASSIGNMENTS.format(canvas.course_ids()[0]))) > 0
+    assert (canvas.tokens.reads, canvas.tokens.refreshes, client.requests) == (1, 1, 3)
 
 
 async def test_a_revoked_grant_stops_the_client(canvas: Canvas) -> None:
@@ -287,3 +291,21 @@ async def test_the_rate_limit_header_is_read_in_any_case(fake: tuple[FakeCanvas,
         assert slept == []  # the pause comes before the *next* request
         await client.get("/api/v1/users/self")
     assert slept == [pytest.approx((150 - 50) / 10)]
+
+
+@pytest.mark.parametrize("body", [b'[{"id": 1, "points_possible": NaN}]', b'[{"id": 1, "points_possible": Infinity}]',
+                                  b'[{"name": "\\ud800"}]'],
+                         ids=["NaN", "Infinity", "lone surrogate"])
+async def test_json_that_is_not_strict_json_is_malformed(aiohttp_server: Any, body: bytes) -> None:
+    import aiohttp
+
+    async def handle(request: web.Request) -> web.Response:
+        return web.Response(body=body, content_type="application/json")
+
+    app = web.Application()
+    app.router.add_get("/api/v1/courses", handle)
+    server = await aiohttp_server(app)
+    async with aiohttp.ClientSession() as http:
+        client = CanvasClient(http, str(server.make_url("")).rstrip("/"), StaticTokens(), 1)
+        with pytest.raises(MalformedResponse, match="not valid JSON"):
+            await client.get_all("/api/v1/courses")

@@ -30,3 +30,15 @@ def test_any_input_gives_text_without_markup_breaks(html: str) -> None:
     text = html_to_text(html, limit=300)
     assert len(text) <= 300
     assert "\n\n\n" not in text and text == text.strip()
+
+
+def test_a_long_description_past_the_cache_limit_reads_the_same() -> None:
+    from feedserver.canvas.text import CACHED_HTML_LIMIT
+
+    paragraph = "<p>Read <b>chapter</b> 4 &amp; answer.</p>"
+    short = paragraph * 10
+    long = paragraph * (CACHED_HTML_LIMIT // len(paragraph) + 1)
+    assert len(short) <= CACHED_HTML_LIMIT < len(long)
+    assert html_to_text(short, 1000) == html_to_text(short, 1000)  # the second answer is remembered
+    assert html_to_text(long, 1000).startswith(html_to_text(short, 1000)[:200])
+    assert html_to_text(short, 20) != html_to_text(short, 1000)  # the limit is part of what is remembered

@@ -91,3 +91,53 @@ def test_folding_splits_between_characters_at_75_octets(value: str) -> None:
     physical = folded.split(b"\r\n")
     assert all(len(part) <= 75 for part in physical)
     assert b"".join(part.removeprefix(b" ") if n else part for n, part in enumerate(physical)).decode() == line
+
+
+def loop_fold(line: str) -> bytes:
+    """The per-octet folding loop ics_writer used before its one-regex fold: a second oracle."""
+    data = line.encode("utf-8")
+    parts, start = [], 0
+    while len(data) - start >= 75:
+        end = start + 74
+        while data[end] & 0xC0 == 0x80:
+            end -= 1
+        if end - start > 1 and data[end - 1] in b"\\^":
+            end -= 1
+        parts.append(data[start:end])
+        start = end
+    parts.append(data[start:])
+    return b"\r\n ".join(parts)
+
+
+# Every way a fold can fall: after 55-79 plain octets, a backslash or caret (or two) right before a
+# character of 1-4 octets, so the 75th octet is inside it or just after it; then the same again.
+FOLD_EDGES = [
+    "a" * plain + kept + wide + "b" * 70 + kept + wide * 30
+    for plain in range(55, 80) for kept in ("", "\\", "^", "\\\\", "^\\") for wide in ("", "é", "中", "\U0001f9c1")
+]
+
+
+@pytest.mark.parametrize("value", FOLD_EDGES)
+def test_folding_at_every_kind_of_boundary_matches_icalendar_and_the_old_loop(value: str) -> None:
+    for line in (f"X-A:{value}", icalendar_line("DESCRIPTION", value)):
+        assert ics_writer.fold(line) == loop_fold(line)
+    event = Event()
+    event.add("DESCRIPTION", value)
+    line = str(event.content_lines()[1])
+    assert ics_writer.fold(line) + b"\r\n" == event.to_ical().split(b"\r\n", 1)[1].rsplit(b"END:VEVENT", 1)[0]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(st.one_of(st.sampled_from("\\^,;é中\U0001f9c1 "), st.characters(codec="utf-8",
+                                                                                      exclude_characters="\r\n")),
+                        max_size=300), max_size=8))
+def test_serialising_a_whole_feed_folds_each_line_on_its_own(values: list[str]) -> None:
+    lines = [f"X-{n}:{value}" for n, value in enumerate(values)]
+    assert ics_writer.serialize_lines(lines) == b"".join(loop_fold(line) + b"\r\n" for line in lines)
+
+
+def test_a_line_break_inside_a_line_is_folded_as_part_of_it() -> None:
+    # Not something render_feed writes; serialize_lines still folds such a line as icalendar did.
+    lines = ["X-A:" + "a" * 70 + "\r\n" + "b" * 10, "", "X-B:" + "c" * 72 + "\n" + "d", "X-C:" + "e\r" * 40]
+    assert ics_writer.serialize_lines(lines) == b"".join(loop_fold(line) + b"\r\n" for line in lines if line)
+    assert ics_writer.serialize_lines(["", ""]) == b""

@@ -263,3 +263,10 @@ def test_any_text_round_trips_through_every_parser(title: str, description: str,
 def test_our_folding_is_byte_for_byte_icalendars(text: str) -> None:
     calendar = Calendar.from_ical(feed([assignment(title=text or "x", description=text)]))
     assert render.serialize(calendar) == calendar.to_ical()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.datetimes(datetime(1, 1, 1), datetime(9999, 12, 31)))
+def test_dates_in_descriptions_read_as_strftime_wrote_them(moment: datetime) -> None:
+    assert render.day_text(moment.date()) == f"{moment:%a %d %b %Y}"
+    assert render.time_text(moment) == f"{moment:%a %d %b %Y, %H:%M}"

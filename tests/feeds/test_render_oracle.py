@@ -13,8 +13,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from icalendar import Calendar
 
 from feedserver.canvas.links import canvas_link
 from feedserver.feeds.render import (
@@ -109,6 +111,32 @@ def test_every_feed_is_byte_for_byte_what_icalendar_wrote(
     oracle = reference_render_feed(context, feed_assignments, now=NOW, sessions=feed_sessions, kind=kind,
                                    items=feed_items)
     assert ours == oracle
+
+
+# Text that puts a multi-byte character, a backslash or a caret at a fold, and CR, LF, commas,
+# semicolons and backslashes that TEXT escapes; the serialiser's fast path skips none of it.
+EDGE_TEXTS = [
+    "a" * n + edge * 12 for n in range(0, 80, 4)
+    for edge in ("é", "中", "\U0001f9c1", "\\é", "^中", "\\\\\U0001f9c1", "^", ",;", "\r\n", "\r", "\n\\N")
+]
+
+
+@pytest.mark.parametrize("style", ["timed", "all_day"])
+def test_fold_and_escape_edges_render_as_icalendar_wrote_them(style: str) -> None:
+    settings = StudentSettings(event_style=style, reminder_minutes=(15, 60 * 24))
+    context = FeedContext(canvas_host=HOSTS[0], school_name=EDGE_TEXTS[-1], time_zone="America/Chicago",
+                          settings=settings)
+    due = datetime(2026, 11, 1, 6, 59, tzinfo=UTC)  # the DST change in Chicago
+    feed_assignments = [
+        FeedAssignment(canvas_assignment_id=str(n), canvas_course_id=COURSES[n % 3], course_code=text[:20],
+                       title=text, kind="essay", description=text * 3, html_url=f"https://{HOSTS[0]}/a/{n}",
+                       due_at=due + timedelta(hours=n), points_possible=10.0, submission_state="unsubmitted",
+                       sequence=n, last_modified=due, all_day_date=date(2026, 11, 2) if n % 4 == 0 else None)
+        for n, text in enumerate(EDGE_TEXTS)
+    ]
+    ours = render_feed(context, feed_assignments, now=NOW)
+    assert ours == reference_render_feed(context, feed_assignments, now=NOW)
+    assert ours == Calendar.from_ical(ours).to_ical()  # icalendar's own folding, not ours
 
 
 
