@@ -25,7 +25,7 @@ from .views import private_json
 __all__ = ["WHAT_IF_DAYS", "routes"]
 
 WHAT_IF_DAYS = 366
-"""A what-if's new due date lies within this many days of today (either way)."""
+"""A what-if's new due date lies within this many days of today (either way): the student's and the instructor's."""
 
 _UNAVAILABLE = "Your plan cannot be computed right now; your calendar keeps its last plan."
 

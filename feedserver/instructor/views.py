@@ -22,6 +22,7 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from ..admin import require_admin
+from ..api.workload import WHAT_IF_DAYS
 from ..auth.csrf import check_csrf
 from ..auth.session import require_student
 from ..config import Institution
@@ -38,10 +39,6 @@ from .pages import COURSE_TEMPLATE, SCHOOL_TEMPLATE, school_context, what_if_con
 __all__ = ["routes"]
 
 routes = web.RouteTableDef()
-
-#: A what-if's new date lies within this many days of today (either way): a term, with room.
-WHAT_IF_DAYS = 366
-
 
 def framed_page(request: web.Request, template: str, context: Mapping[str, Any]) -> web.Response:
     """A page the platform shows in its frame: never cached, framable by the platforms only."""

@@ -34,8 +34,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp
-from sqlalchemy import insert, select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import Row, insert, select, update
+from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from ..canvas.client import CanvasClient, ClientPolicy, Sleep, TokenSource
 from ..canvas.coursework import Coursework, CourseworkResponses, fetch_responses, parse_coursework
@@ -44,10 +44,10 @@ from ..config import Config
 from ..feeds.publish import rerender
 from ..settings import StudentSettings
 from ..source_status import BROKEN, RECONNECT, UNAVAILABLE, shows_notice
-from ..store.models import RenderedFeed, Student, SyncRun
+from ..store.models import Student, SyncRun
 from .apply import AssignmentValues, Changes, apply_coursework, snapshot_values
 from .calendar_items import ItemValues
-from .unchanged import snapshot_digest, unchanged_since_last_run
+from .unchanged import read_sync_state, snapshot_digest, unchanged_since_last_run
 
 __all__ = [
     "SOURCE_SYNCS",
@@ -118,7 +118,7 @@ async def sync_oauth_student(deps: SyncDeps, student: StudentRef, worker: str | 
         return await record_failure(deps, student.id, started, 0, "the school is no longer configured", worker,
                                     problem=BROKEN)
     async with deps.db() as session:
-        row = (await session.execute(select(Student).where(Student.id == student.id))).scalar_one_or_none()
+        row = await read_sync_state(session, student.id)
     if row is None:
         return SyncOutcome(student.id, "skipped", error="student no longer exists")
     settings = StudentSettings.from_json(row.settings)
@@ -130,16 +130,16 @@ async def sync_oauth_student(deps: SyncDeps, student: StudentRef, worker: str | 
     except CanvasError as exc:
         return await _failed(deps, student.id, started, client.requests, exc, worker)
     digest = snapshot_digest(client.responses_digest, row)
-    async with deps.db.begin() as session:
-        if await unchanged_since_last_run(session, row, digest):
-            # Only the run and the good sync are recorded: Core statements, no ORM objects.
+    if unchanged_since_last_run(row, digest):
+        # Only the run and the good sync are recorded: Core statements, no ORM objects.
+        async with deps.db.begin() as session:
             await session.execute(insert(SyncRun).values(
                 student_id=student.id, started_at=started, finished_at=deps.clock(), outcome="ok",
                 requests=client.requests, canvas_digest=digest, worker=worker))
             await session.execute(update(Student).where(Student.id == student.id)
                                   .values(success_values(deps.clock())).execution_options(synchronize_session=False))
-            _LOGGER.info("synced student %s: %d requests, unchanged", student.id, client.requests)
-            return SyncOutcome(student.id, "ok", client.requests)
+        _LOGGER.info("synced student %s: %d requests, unchanged", student.id, client.requests)
+        return SyncOutcome(student.id, "ok", client.requests)
     try:
         # Parsing, HTML stripping and classification are CPU work: keep the event loop free for feed polls.
         coursework, (values, items) = await asyncio.to_thread(_interpret, responses, settings)
@@ -152,7 +152,7 @@ async def sync_oauth_student(deps: SyncDeps, student: StudentRef, worker: str | 
         if student_row is not None:
             record_success(student_row, now)  # before rendering: the notice of a past problem goes
         rendered = False
-        if await _feed_is_stale(session, student.id, changes):
+        if _feed_is_stale(row, changes):
             result = await rerender(session, student.id, public_url=deps.config.server.public_url, now=now)
             rendered = any(result.values())
         session.add(SyncRun(student_id=student.id, started_at=started, finished_at=deps.clock(), outcome="ok",
@@ -234,17 +234,11 @@ def _notice(student: Student, now: datetime) -> str | None:
     return student.source_problem if shown else None
 
 
-async def _feed_is_stale(session: AsyncSession, student_id: int, changes: Changes) -> bool:
-    if changes.any:
-        return True
-    last = await session.scalar(
-        select(SyncRun.outcome).where(SyncRun.student_id == student_id).order_by(SyncRun.id.desc()).limit(1))
-    if last != "ok":
-        # After a failed run the feed may show a state (reconnect needed) that is over now.
-        return True
-    stored = await session.scalar(
-        select(RenderedFeed.kind).where(RenderedFeed.student_id == student_id, RenderedFeed.kind == "all"))
-    return stored is None
+def _feed_is_stale(state: Row[Any], changes: Changes) -> bool:
+    """Whether the feed must be rendered again: something changed, the last run failed (the feed
+    may show a state, such as reconnect needed, that is over now) or it was never rendered.
+    `state` is `read_sync_state`'s, read before the fetch (only syncs write runs, under the lease)."""
+    return changes.any or state.last_outcome != "ok" or not state.feed_rendered
 
 
 #: How each `Student.source` is synced. Sources without an entry are never claimed.

@@ -27,13 +27,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+from typing import Any
 
-from sqlalchemy import exists, select
+from sqlalchemy import Row, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from ..store.models import RenderedFeed, Student, SyncRun
 
-__all__ = ["SNAPSHOT_FORMAT", "snapshot_digest", "unchanged_since_last_run"]
+__all__ = ["SNAPSHOT_FORMAT", "read_sync_state", "snapshot_digest", "unchanged_since_last_run"]
 
 #: Bump when what a sync derives from the same Canvas answers changes (parsing, kinds, stored fields).
 SNAPSHOT_FORMAT = 2
@@ -42,20 +44,34 @@ SNAPSHOT_FORMAT = 2
 _ROW_STATE = ("settings", "time_zone", "canvas_user_id", "source", "feed_link_changed_at")
 
 
-def snapshot_digest(responses_digest: str, student: Student) -> str:
+async def read_sync_state(session: AsyncSession, student_id: int) -> Row[Any] | None:
+    """What a sync reads of a student before it fetches, in one query (None: no such student):
+    the `_ROW_STATE` columns and `source_problem` by name, plus `last_outcome` and `last_digest`
+    (the student's last run, None before the first) and `feed_rendered`.
+
+    Only syncs, under the student's lease, write runs, so the last run read
+    here is still the last one when the fetch is done.
+    """
+    runs = aliased(SyncRun)
+    last_run = select(func.max(runs.id)).where(runs.student_id == Student.id).correlate(Student).scalar_subquery()
+    feed_rendered = exists().where(RenderedFeed.student_id == Student.id, RenderedFeed.kind == "all")
+    return (await session.execute(
+        select(Student.id, *(getattr(Student, name) for name in _ROW_STATE), Student.source_problem,
+               SyncRun.outcome.label("last_outcome"), SyncRun.canvas_digest.label("last_digest"),
+               feed_rendered.label("feed_rendered"))
+        .select_from(Student).outerjoin(SyncRun, SyncRun.id == last_run)
+        .where(Student.id == student_id))).first()
+
+
+def snapshot_digest(responses_digest: str, state: Any) -> str:
     """The digest stored on a run: the client's response digest, the student's row state
-    (`_ROW_STATE`, as read before the sync fetched), salted with the format."""
-    state = json.dumps([getattr(student, name) for name in _ROW_STATE], sort_keys=True, default=str)
-    return hashlib.sha256(f"{SNAPSHOT_FORMAT}:{responses_digest}:{state}".encode()).hexdigest()
+    (`_ROW_STATE` of `read_sync_state`'s row, read before the sync fetched), salted with the format."""
+    row_state = json.dumps([getattr(state, name) for name in _ROW_STATE], sort_keys=True, default=str)
+    return hashlib.sha256(f"{SNAPSHOT_FORMAT}:{responses_digest}:{row_state}".encode()).hexdigest()
 
 
-async def unchanged_since_last_run(session: AsyncSession, student: Student, digest: str) -> bool:
-    """True if the student has no source problem, their last run succeeded with this digest
-    and their feed is rendered."""
-    if student.source_problem is not None:
-        return False
-    feed_rendered = exists().where(RenderedFeed.student_id == student.id, RenderedFeed.kind == "all")
-    last = (await session.execute(
-        select(SyncRun.outcome, SyncRun.canvas_digest, feed_rendered).where(SyncRun.student_id == student.id)
-        .order_by(SyncRun.id.desc()).limit(1))).first()
-    return last is not None and last.outcome == "ok" and last.canvas_digest == digest and bool(last[2])
+def unchanged_since_last_run(state: Row[Any], digest: str) -> bool:
+    """True if the student (`read_sync_state`) has no source problem, their last run succeeded
+    with this digest and their feed is rendered."""
+    return (state.source_problem is None and state.last_outcome == "ok" and state.last_digest == digest
+            and bool(state.feed_rendered))

@@ -6,15 +6,27 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from feedserver.crypto import TokenCipher
 from feedserver.secure import Secret
 from feedserver.store.db import create_engine, make_sessionmaker, migrate
 from feedserver.store.institutions import sync_institutions
+from feedserver.store.models import Institution, Student
 from tests.conftest import make_config
 
 CIPHER = TokenCipher([Secret("feed-changes-key-0123456789abcdefghijklmnopqrstuvwxyz")])
+
+
+async def add_school_and_student(session: AsyncSession) -> Student:
+    """School "s" (canvas.s.edu) and its student Ada (Canvas user 42), flushed: the row has its id."""
+    school = Institution(slug="s", name="S", canvas_host="canvas.s.edu")
+    session.add(school)
+    await session.flush()
+    student = Student(institution_id=school.id, canvas_user_id="42", display_name="Ada")
+    session.add(student)
+    await session.flush()
+    return student
 
 
 @dataclass

@@ -11,6 +11,7 @@ from sqlalchemy import func, select, text, update
 
 from feedserver.store.db import SessionMaker, create_engine, make_sessionmaker, migrate
 from feedserver.store.models import Assignment, CanvasToken, Course, FeedToken, Institution, Student
+from tests.store.fixtures import add_school_and_student
 
 
 async def test_migrations_apply_from_empty_and_are_idempotent(database_url: str) -> None:
@@ -27,12 +28,7 @@ async def test_migrations_apply_from_empty_and_are_idempotent(database_url: str)
 
 async def _seed_student(db) -> int:
     async with db.begin() as session:
-        school = Institution(slug="s", name="S", canvas_host="canvas.s.edu")
-        session.add(school)
-        await session.flush()
-        student = Student(institution_id=school.id, canvas_user_id="42", display_name="Ada")
-        session.add(student)
-        await session.flush()
+        student = await add_school_and_student(session)
         course = Course(student_id=student.id, canvas_course_id="7", name="History", course_code="HIST 101")
         session.add(course)
         await session.flush()

@@ -23,8 +23,9 @@ from feedserver.canvas.items import EVENT, NOTE, TODO, CanvasItem
 from feedserver.canvasfeed.parse import parse_canvas_feed
 from feedserver.settings import StudentSettings
 from feedserver.store.db import SessionMaker, create_engine, make_sessionmaker, migrate
-from feedserver.store.models import Assignment, CalendarItem, Course, Institution, Student
+from feedserver.store.models import Assignment, CalendarItem, Course, Student
 from feedserver.sync.apply import Changes, apply_coursework, snapshot_values
+from tests.store.fixtures import add_school_and_student
 
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "canvas_feeds"
 MANIFEST = json.loads((CORPUS / "manifest.json").read_text(encoding="utf-8"))["feeds"]
@@ -46,13 +47,7 @@ async def db(database_url: str) -> AsyncIterator[SessionMaker]:
 @pytest.fixture
 async def student(db: SessionMaker) -> int:
     async with db.begin() as session:
-        school = Institution(slug="s", name="S", canvas_host="canvas.s.edu")
-        session.add(school)
-        await session.flush()
-        row = Student(institution_id=school.id, canvas_user_id="42", display_name="Ada")
-        session.add(row)
-        await session.flush()
-        return row.id
+        return (await add_school_and_student(session)).id
 
 
 def course(canvas_id: str = "7", code: str = "HIST 101") -> CanvasCourse:
