@@ -14,6 +14,7 @@ from ..auth.csrf import check_csrf
 from ..auth.session import require_student
 from ..planning.actions import change_estimate, parse_hours
 from ..planning.appkeys import planner_key
+from ..planning.compute import WHAT_IF_DAYS
 from ..planning.service import PlanUnavailable
 from ..planning.summary import what_if_document, workload_document
 from ..settings import SettingsError, StudentSettings
@@ -22,10 +23,7 @@ from .params import json_object, parse_date, reject_unknown
 from .profile import load_student
 from .views import private_json
 
-__all__ = ["WHAT_IF_DAYS", "routes"]
-
-WHAT_IF_DAYS = 366
-"""A what-if's new due date lies within this many days of today (either way): the student's and the instructor's."""
+__all__ = ["routes"]
 
 _UNAVAILABLE = "Your plan cannot be computed right now; your calendar keeps its last plan."
 

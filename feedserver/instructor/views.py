@@ -22,12 +22,12 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from ..admin import require_admin
-from ..api.workload import WHAT_IF_DAYS
 from ..auth.csrf import check_csrf
 from ..auth.session import require_student
 from ..config import Institution
 from ..feeds.preferences import update_settings
 from ..http_policy import NO_STORE, allow_framing
+from ..planning.compute import WHAT_IF_DAYS
 from ..problems import ProblemError
 from ..typedefs import config_key, db_key
 from .appkeys import insights_key

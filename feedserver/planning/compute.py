@@ -51,7 +51,10 @@ from .records import (
     Workload,
 )
 
-__all__ = ["MODEL_NOTE", "compute_what_if", "compute_workload"]
+__all__ = ["MODEL_NOTE", "WHAT_IF_DAYS", "compute_what_if", "compute_workload"]
+
+WHAT_IF_DAYS = 366
+"""A what-if's new due date lies within this many days of today (either way): the student's and the instructor's."""
 
 #: Days shown in the chart and the API's `days`.
 CHART_DAYS = 28

@@ -63,7 +63,7 @@ async def read_sync_state(session: AsyncSession, student_id: int) -> Row[Any] | 
         .where(Student.id == student_id))).first()
 
 
-def snapshot_digest(responses_digest: str, state: Any) -> str:
+def snapshot_digest(responses_digest: str, state: Row[Any]) -> str:
     """The digest stored on a run: the client's response digest, the student's row state
     (`_ROW_STATE` of `read_sync_state`'s row, read before the sync fetched), salted with the format."""
     row_state = json.dumps([getattr(state, name) for name in _ROW_STATE], sort_keys=True, default=str)

@@ -26,7 +26,7 @@ from schemathesis import GenerationMode
 from schemathesis.checks import CHECKS, load_all_checks
 from sqlalchemy import select
 
-from feedserver.api.workload import WHAT_IF_DAYS
+from feedserver.planning.compute import WHAT_IF_DAYS
 from feedserver.app import SESSION_COOKIE
 from feedserver.http_policy import SECURITY_HEADERS
 from feedserver.store.models import Student

@@ -7,9 +7,6 @@ thread free of a running loop). Everything listens on real loopback ports;
 
 from __future__ import annotations
 
-import asyncio
-import socket
-import threading
 from collections.abc import Coroutine, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -20,6 +17,7 @@ from aiohttp import web
 from feedserver.app import create_app
 from feedserver.logs import RouteAccessLogger
 from feedserver.sandbox import SandboxWorld, create_sandbox_app
+from tests.background_loop import BackgroundLoop, background_loop, bound_socket
 from tests.conftest import TERM_START, make_config
 
 T = TypeVar("T")
@@ -32,29 +30,24 @@ class LiveStack:
     app: web.Application
     world: SandboxWorld
     canvas: dict[str, str]
-    loop: asyncio.AbstractEventLoop
+    background: BackgroundLoop
+    """The loop the servers run on."""
     _runners: list[web.AppRunner] = field(default_factory=list)
 
     def call(self, coro: Coroutine[Any, Any, T], timeout: float = 30) -> T:
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
-
-
-def _free_socket() -> socket.socket:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    return sock
+        return self.background.call(coro, timeout)
 
 
 async def _serve(app: web.Application, **runner_args: Any) -> tuple[web.AppRunner, str]:
     runner = web.AppRunner(app, **runner_args)
     await runner.setup()
-    sock = _free_socket()
+    sock = bound_socket()
     await web.SockSite(runner, sock).start()
     return runner, f"http://127.0.0.1:{sock.getsockname()[1]}"
 
 
-async def _start(database_url: str, server: dict[str, Any], environ: dict[str, str]) -> LiveStack:
+async def _start(database_url: str, server: dict[str, Any], environ: dict[str, str],
+                 background: BackgroundLoop) -> LiveStack:
     world = SandboxWorld.seeded(seed=7, term_start=TERM_START)
     runners, canvas, tables, env = [], {}, [], {}
     for slug, school in world.schools.items():
@@ -65,7 +58,7 @@ async def _start(database_url: str, server: dict[str, Any], environ: dict[str, s
         tables.append({"slug": slug, "name": school.name, "canvas_url": url, "time_zone": school.time_zone,
                        "client_id": school.school_key.client_id, "client_secret_env": f"{slug.upper()}_SECRET"})
     # Bind first: public_url (and so redirect_uri and feed URLs) must name the real port.
-    sock = _free_socket()
+    sock = bound_socket()
     url = f"http://127.0.0.1:{sock.getsockname()[1]}"
     config = make_config({"public_url": url, "database": database_url, "background_sync": False, **server}, tables,
                          {**env, **environ})
@@ -74,24 +67,20 @@ async def _start(database_url: str, server: dict[str, Any], environ: dict[str, s
     await runner.setup()
     await web.SockSite(runner, sock).start()
     runners.append(runner)
-    return LiveStack(url, app, world, canvas, asyncio.get_running_loop(), runners)
+    return LiveStack(url, app, world, canvas, background, runners)
 
 
 @contextmanager
 def live_stack(database_url: str, environ: dict[str, str] | None = None, **server: Any) -> Iterator[LiveStack]:
     """The running stack; `server` overrides ``[server]`` settings, `environ` adds environment variables."""
-    loop = asyncio.new_event_loop()
-    thread = threading.Thread(target=loop.run_forever, name="live-stack", daemon=True)
-    thread.start()
-    stack = asyncio.run_coroutine_threadsafe(_start(database_url, server, environ or {}), loop).result(60)
-    try:
-        yield stack
-    finally:
-        async def stop() -> None:
-            for runner in reversed(stack._runners):
-                await runner.cleanup()
+    with background_loop("live-stack") as background:
+        stack = background.call(_start(database_url, server, environ or {}, background), 60)
+        try:
+            yield stack
+        finally:
+            background.call(_stop(stack._runners), 60)
 
-        asyncio.run_coroutine_threadsafe(stop(), loop).result(60)
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(10)
-        loop.close()
+
+async def _stop(runners: list[web.AppRunner]) -> None:
+    for runner in reversed(runners):
+        await runner.cleanup()

@@ -9,10 +9,7 @@ background thread (Playwright's sync API wants the main thread free).
 
 from __future__ import annotations
 
-import asyncio
 import re
-import socket
-import threading
 from collections.abc import Coroutine, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -32,18 +29,12 @@ from feedserver.sandbox.world import User
 from feedserver.store.models import Student
 from feedserver.sync.appkeys import sync_service_key
 from feedserver.typedefs import db_key
+from tests.background_loop import BackgroundLoop, background_loop, bound_socket
 from tests.lti.helpers import parse_form
 
 T = TypeVar("T")
 SCHOOL = "north"
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-def _bound_socket(host: str = "127.0.0.1") -> socket.socket:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, 0))
-    return sock
 
 
 @dataclass
@@ -117,7 +108,7 @@ class Campus:
 async def open_campus(database: str, *, classmates: int = 14) -> Campus:
     """The sandbox's north school (with `classmates`) and our server configured for it, the tool installed."""
     world = SandboxWorld.seeded(seed=7, classmates=classmates)
-    sandbox_sock, tool_sock = _bound_socket(), _bound_socket()
+    sandbox_sock, tool_sock = bound_socket(), bound_socket()
     sandbox_url = f"http://127.0.0.1:{sandbox_sock.getsockname()[1]}"
     port = tool_sock.getsockname()[1]
     sandbox = web.AppRunner(create_sandbox_app(world, SCHOOL))
@@ -137,22 +128,18 @@ async def open_campus(database: str, *, classmates: int = 14) -> Campus:
 @dataclass
 class CampusThread:
     campus: Campus
-    loop: asyncio.AbstractEventLoop
+    background: BackgroundLoop
+    """The loop the campus runs on."""
 
     def call(self, coro: Coroutine[Any, Any, T], timeout: float = 120) -> T:
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+        return self.background.call(coro, timeout)
 
 
 @contextmanager
 def campus_in_thread(database: str, **kwargs: Any) -> Iterator[CampusThread]:
-    loop = asyncio.new_event_loop()
-    thread = threading.Thread(target=loop.run_forever, name="campus", daemon=True)
-    thread.start()
-    campus = asyncio.run_coroutine_threadsafe(open_campus(database, **kwargs), loop).result(60)
-    try:
-        yield CampusThread(campus, loop)
-    finally:
-        asyncio.run_coroutine_threadsafe(campus.close(), loop).result(60)
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(10)
-        loop.close()
+    with background_loop("campus") as background:
+        campus = background.call(open_campus(database, **kwargs), 60)
+        try:
+            yield CampusThread(campus, background)
+        finally:
+            background.call(campus.close(), 60)

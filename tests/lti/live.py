@@ -8,9 +8,6 @@ is a cross-site frame with everything that implies for cookies.
 
 from __future__ import annotations
 
-import asyncio
-import socket
-import threading
 from collections.abc import Coroutine, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -22,6 +19,7 @@ from feedserver.app import create_app
 from feedserver.lti.appkeys import lti_service_key
 from feedserver.lti.service import LtiService
 from feedserver.logs import RouteAccessLogger
+from tests.background_loop import BackgroundLoop, background_loop, bound_socket
 from tests.conftest import make_config
 from tests.lti.helpers import NORTH, NORTH_ENV
 from tests.lti.platform import PlatformKeys, TestPlatform
@@ -39,7 +37,8 @@ class LiveLti:
     """Our server, e.g. http://127.0.0.1:PORT."""
     app: web.Application
     platform: TestPlatform
-    loop: asyncio.AbstractEventLoop
+    background: BackgroundLoop
+    """The loop the servers run on."""
     _runners: list[web.AppRunner] = field(default_factory=list)
 
     @property
@@ -47,16 +46,14 @@ class LiveLti:
         return self.app[lti_service_key]
 
     def call(self, coro: Coroutine[Any, Any, T], timeout: float = 30) -> T:
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+        return self.background.call(coro, timeout)
 
 
-async def _start(database_url: str, keys: PlatformKeys) -> LiveLti:
+async def _start(database_url: str, keys: PlatformKeys, background: BackgroundLoop) -> LiveLti:
     platform = TestPlatform(keys)
     await platform.start(host=PLATFORM_HOST)
     # Bind first: public_url (and so the redirect URI and target_link_uri) must name the real port.
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
+    sock = bound_socket()
     url = f"http://127.0.0.1:{sock.getsockname()[1]}"
     platform.tool_url = url
     config = make_config({"public_url": url, "database": database_url, "background_sync": False},
@@ -65,27 +62,23 @@ async def _start(database_url: str, keys: PlatformKeys) -> LiveLti:
     runner = web.AppRunner(app, access_log_class=RouteAccessLogger)
     await runner.setup()
     await web.SockSite(runner, sock).start()
-    return LiveLti(url, app, platform, asyncio.get_running_loop(), [runner])
+    return LiveLti(url, app, platform, background, [runner])
 
 
 @contextmanager
 def live_lti(database_url: str, keys: PlatformKeys) -> Iterator[LiveLti]:
-    loop = asyncio.new_event_loop()
-    thread = threading.Thread(target=loop.run_forever, name="live-lti", daemon=True)
-    thread.start()
-    live = asyncio.run_coroutine_threadsafe(_start(database_url, keys), loop).result(60)
-    try:
-        yield live
-    finally:
-        async def stop() -> None:
-            for runner in reversed(live._runners):
-                await runner.cleanup()
-            await live.platform.close()
+    with background_loop("live-lti") as background:
+        live = background.call(_start(database_url, keys, background), 60)
+        try:
+            yield live
+        finally:
+            background.call(_stop(live), 60)
 
-        asyncio.run_coroutine_threadsafe(stop(), loop).result(60)
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(10)
-        loop.close()
+
+async def _stop(live: LiveLti) -> None:
+    for runner in reversed(live._runners):
+        await runner.cleanup()
+    await live.platform.close()
 
 
 def open_course(context: BrowserContext, live: LiveLti, user: str) -> Page:
